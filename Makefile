@@ -1,0 +1,58 @@
+# Sozialraum: `make run` serves the application, `make test` runs the whole suite.
+# Both work from a fresh clone: they create .venv and use the embedded PostgreSQL under var/
+# unless DATABASE_URL is set.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format messages install install-dev clean
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "Python 3.11 is needed; set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+run: export DJANGO_DEBUG = true
+run: $(VENV)/.runtime
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_district
+	$(MANAGE) load_demo
+	@echo ""
+	@echo "Sozialraum runs on http://$(HOST):$(PORT)/ with the demo logins above (stop: Ctrl+C)."
+	@echo ""
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: $(VENV)/.dev
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Update the German catalogue after changing texts, then translate and compile it.
+messages: export DJANGO_DEBUG = true
+messages: $(VENV)/.dev
+	$(MANAGE) makemessages -l de --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=staticfiles
+	$(MANAGE) compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,1 @@
+"""The network: partner institutions, contact persons, cooperation status, Gremien, coverage."""

@@ -1,0 +1,15 @@
+"""Template context for the page shell: the user's roles and navigation, the example notice."""
+
+from django.utils.functional import SimpleLazyObject
+
+from sozialraum import permissions
+from sozialraum.selectors import example_assignment_in_use
+
+
+def navigation(request):
+    user = request.user
+    return {
+        "user_roles": SimpleLazyObject(lambda: permissions.roles_of(user)),
+        "can_use_admin_site": SimpleLazyObject(lambda: permissions.can_use_admin_site(user)),
+        "example_assignment_in_use": SimpleLazyObject(example_assignment_in_use),
+    }

@@ -1,0 +1,235 @@
+"""The social-space structure: Mittelbereiche, Städte und Gemeinden, Sozialraumteams, who works
+in which team, who heads which Mittelbereich, and which team is responsible for which
+municipality on which date."""
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import BigIntegerRangeField, DateRangeField, RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q, Value
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from sozialraum.audit import audited
+from sozialraum.text import GermanSortKey
+
+
+class User(AbstractUser):
+    """A person who signs in: staff, heads, leadership, administration."""
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+@audited()
+class MiddleArea(models.Model):
+    """Mittelbereich: a part of the district led on site by one or more Fachbereichsleitungen."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    heads = models.ManyToManyField(
+        User,
+        through="Headship",
+        related_name="headed_middle_areas",
+        blank=True,
+        verbose_name=_("heads (Fachbereichsleitung)"),
+    )
+
+    class Meta:
+        verbose_name = _("middle area")
+        verbose_name_plural = _("middle areas")
+        ordering = [GermanSortKey("name")]
+
+    def __str__(self):
+        return self.name
+
+
+@audited()
+class Headship(models.Model):
+    """A user's role as Fachbereichsleitung of a Mittelbereich."""
+
+    middle_area = models.ForeignKey(
+        MiddleArea,
+        on_delete=models.CASCADE,
+        related_name="headships",
+        verbose_name=_("middle area"),
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="headships", verbose_name=_("user")
+    )
+
+    class Meta:
+        verbose_name = _("headship")
+        verbose_name_plural = _("headships")
+        constraints = [
+            models.UniqueConstraint(fields=["middle_area", "user"], name="unique_headship"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.middle_area}"
+
+
+@audited()
+class Municipality(models.Model):
+    """Stadt oder Gemeinde in the district."""
+
+    class Kind(models.TextChoices):
+        TOWN = "town", pgettext_lazy("municipality kind", "Town")
+        MUNICIPALITY = "municipality", pgettext_lazy("municipality kind", "Municipality")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    is_major_district_town = models.BooleanField(
+        _("Große Kreisstadt"),
+        default=False,
+        help_text=_("A town with the status of a major district town (Große Kreisstadt)."),
+    )
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    population_date = models.DateField(_("population as of"), null=True, blank=True)
+    ags = models.CharField(
+        _("official municipality key (AGS)"),
+        max_length=8,
+        blank=True,
+        help_text=_("Amtlicher Gemeindeschlüssel, eight digits."),
+    )
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = [GermanSortKey("name")]
+
+    def __str__(self):
+        return self.name
+
+
+@audited()
+class Team(models.Model):
+    """Sozialraumteam: the staff serving a group of municipalities in one Mittelbereich."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    middle_area = models.ForeignKey(
+        MiddleArea, on_delete=models.PROTECT, related_name="teams", verbose_name=_("middle area")
+    )
+    address = models.CharField(_("office address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    members = models.ManyToManyField(
+        User, through="Membership", related_name="teams", blank=True, verbose_name=_("members")
+    )
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = [GermanSortKey("name")]
+
+    def __str__(self):
+        return self.name
+
+
+@audited()
+class Membership(models.Model):
+    """A user's place in a team: member (Fachkraft) or lead (Teamleitung)."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Member (Fachkraft)")
+        LEAD = "lead", _("Lead (Teamleitung)")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="unique_membership"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.team} ({self.get_role_display()})"
+
+
+class DateRange(Func):
+    """``daterange(lower, upper, '[]')``: both ends inclusive, an empty upper end is open."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+@audited()
+class Assignment(models.Model):
+    """Zuständigkeit: a team is responsible for a municipality from ``valid_from`` to
+    ``valid_until`` (both inclusive; no end means until further notice).
+
+    The database refuses overlapping assignments for one municipality, whoever writes them.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name=_("municipality"),
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("team")
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    is_example = models.BooleanField(
+        _("example assignment"),
+        default=False,
+        help_text=_(
+            "Set for the example split shipped with the software. Clear it once the office "
+            "has confirmed that this assignment is right."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["municipality", "valid_from"]
+        indexes = [models.Index(fields=["team", "valid_from"], name="assignment_team_from")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="assignment_valid_until_after_valid_from",
+                violation_error_code="end_before_start",
+                violation_error_message=_("The end date must not be before the start date."),
+            ),
+            ExclusionConstraint(
+                name="assignment_no_overlap",
+                expressions=[
+                    # int8range(id, id, '[]') makes the equality GiST-indexable without btree_gist.
+                    (
+                        Func(
+                            F("municipality"),
+                            F("municipality"),
+                            Value("[]"),
+                            function="INT8RANGE",
+                            output_field=BigIntegerRangeField(),
+                        ),
+                        RangeOperators.EQUAL,
+                    ),
+                    (DateRange("valid_from", "valid_until", Value("[]")), RangeOperators.OVERLAPS),
+                ],
+                violation_error_code="overlap",
+                violation_error_message=_(
+                    "This municipality already has a responsible team in this period."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.municipality} → {self.team} ({self.valid_from}–{self.valid_until or '…'})"
+
+    def covers(self, day) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)

@@ -1,0 +1,150 @@
+"""Who may see and change what: roles, predicates and queryset scoping.
+
+The one place that answers these questions; the other apps reuse the scoping functions here so
+that lists, details, dashboards and exports see exactly the same rows.
+
+Roles come from the structure itself, after pretix's team-based permissions:
+
+- Fachkraft and Teamleitung: a ``Membership`` (member or lead) in a Sozialraumteam;
+- Fachbereichsleitung: a ``Headship`` of a Mittelbereich;
+- Amtsleitung and Administration: membership in the Django group of that name (created by a
+  migration), because these roles span the whole district.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser, Group
+from django.db import models
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from sozialraum.models import Membership, MiddleArea, Municipality, Team, User
+from sozialraum.selectors import assignments_on
+
+
+class Role(models.TextChoices):
+    FACHKRAFT = "fachkraft", _("Staff member (Fachkraft)")
+    TEAMLEITUNG = "teamleitung", _("Team lead (Teamleitung)")
+    FACHBEREICHSLEITUNG = "fachbereichsleitung", _("Department head (Fachbereichsleitung)")
+    AMTSLEITUNG = "amtsleitung", _("Office leadership and planning (Amtsleitung)")
+    ADMINISTRATION = "administration", _("Administration")
+
+
+# Names of the Django groups that carry the district-wide roles (data, created by a migration).
+GROUP_AMTSLEITUNG = "Amtsleitung"
+GROUP_ADMINISTRATION = "Administration"
+ROLE_GROUPS = {GROUP_AMTSLEITUNG: Role.AMTSLEITUNG, GROUP_ADMINISTRATION: Role.ADMINISTRATION}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the structure says about one user, loaded once per request."""
+
+    roles: frozenset
+    member_team_ids: frozenset
+    lead_team_ids: frozenset
+    headed_area_ids: frozenset
+
+    @property
+    def team_ids(self) -> frozenset:
+        return self.member_team_ids | self.lead_team_ids
+
+
+NO_SCOPE = Scope(frozenset(), frozenset(), frozenset(), frozenset())
+
+
+def scope_of(user: User | AnonymousUser) -> Scope:
+    """The user's roles and anchors in the structure, cached on the user object."""
+    if not user.is_authenticated or not user.is_active:
+        return NO_SCOPE
+    cached = getattr(user, "_sozialraum_scope", None)
+    if cached is not None:
+        return cached
+    memberships = list(Membership.objects.filter(user=user).values_list("team_id", "role"))
+    member = frozenset(t for t, role in memberships if role == Membership.Role.MEMBER)
+    lead = frozenset(t for t, role in memberships if role == Membership.Role.LEAD)
+    areas = frozenset(user.headships.values_list("middle_area_id", flat=True))
+    roles = {ROLE_GROUPS[g] for g in user.groups.values_list("name", flat=True) if g in ROLE_GROUPS}
+    if user.is_superuser:
+        roles.add(Role.ADMINISTRATION)
+    if member:
+        roles.add(Role.FACHKRAFT)
+    if lead:
+        roles.add(Role.TEAMLEITUNG)
+    if areas:
+        roles.add(Role.FACHBEREICHSLEITUNG)
+    scope = Scope(frozenset(roles), member, lead, areas)
+    user._sozialraum_scope = scope
+    return scope
+
+
+def forget_scope(user: User) -> None:
+    """Drop the cached scope after the user's roles changed."""
+    user.__dict__.pop("_sozialraum_scope", None)
+
+
+def roles_of(user) -> list[Role]:
+    """The user's roles in the order of the Role choices, for display."""
+    roles = scope_of(user).roles
+    return [role for role in Role if role in roles]
+
+
+def has_role(user, role: Role) -> bool:
+    return role in scope_of(user).roles
+
+
+def is_administration(user) -> bool:
+    return has_role(user, Role.ADMINISTRATION)
+
+
+def reads_whole_district(user) -> bool:
+    """Amtsleitung and Administration read everything in the district."""
+    return bool(scope_of(user).roles & {Role.AMTSLEITUNG, Role.ADMINISTRATION})
+
+
+def can_change_structure(user) -> bool:
+    """Municipalities, teams, assignments, users and roles are Administration's to change."""
+    return is_administration(user)
+
+
+def can_use_admin_site(user) -> bool:
+    return user.is_active and user.is_staff and is_administration(user)
+
+
+# --- Queryset scoping ------------------------------------------------------------------------
+
+
+def middle_areas_visible_to(user) -> QuerySet[MiddleArea]:
+    """Mittelbereiche whose work the user reviews or takes part in."""
+    if reads_whole_district(user):
+        return MiddleArea.objects.all()
+    scope = scope_of(user)
+    return MiddleArea.objects.filter(
+        models.Q(pk__in=scope.headed_area_ids) | models.Q(teams__in=scope.team_ids)
+    ).distinct()
+
+
+def teams_visible_to(user) -> QuerySet[Team]:
+    """Teams whose work the user may read: the own teams, the teams of a headed Mittelbereich,
+    every team for Amtsleitung and Administration."""
+    if reads_whole_district(user):
+        return Team.objects.all()
+    scope = scope_of(user)
+    return Team.objects.filter(
+        models.Q(pk__in=scope.team_ids) | models.Q(middle_area__in=scope.headed_area_ids)
+    )
+
+
+def municipalities_visible_to(user, *, on: datetime.date | None = None) -> QuerySet[Municipality]:
+    """Municipalities served on a date by the teams the user may read."""
+    if reads_whole_district(user):
+        return Municipality.objects.all()
+    return Municipality.objects.filter(
+        assignments__in=assignments_on(on).filter(team__in=teams_visible_to(user))
+    ).distinct()
+
+
+def ensure_role_groups() -> dict[str, Group]:
+    """The role groups, created if missing (a flushed test database has none)."""
+    return {name: Group.objects.get_or_create(name=name)[0] for name in ROLE_GROUPS}

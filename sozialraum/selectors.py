@@ -1,0 +1,89 @@
+"""Reads of the social-space structure."""
+
+import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from sozialraum.models import Assignment, MiddleArea, Municipality, Team
+from sozialraum.text import GermanSortKey
+
+
+def _today(on: datetime.date | None) -> datetime.date:
+    return on if on is not None else timezone.localdate()
+
+
+def assignments_on(on: datetime.date | None = None) -> QuerySet[Assignment]:
+    """The assignments valid on a date (today by default)."""
+    day = _today(on)
+    return Assignment.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=day), valid_from__lte=day
+    )
+
+
+def team_responsible_for(municipality: Municipality, *, on: datetime.date | None = None):
+    """The team responsible for a municipality on a date, or None when no team is."""
+    assignment = assignments_on(on).filter(municipality=municipality).select_related("team").first()
+    return assignment.team if assignment else None
+
+
+def municipalities_of(team: Team, *, on: datetime.date | None = None) -> QuerySet[Municipality]:
+    """The municipalities a team is responsible for on a date."""
+    return Municipality.objects.filter(
+        assignments__in=assignments_on(on).filter(team=team)
+    ).distinct()
+
+
+def municipalities_without_team(*, on: datetime.date | None = None) -> QuerySet[Municipality]:
+    """Municipalities for which no team is responsible on a date."""
+    return Municipality.objects.exclude(assignments__in=assignments_on(on))
+
+
+def example_assignment_in_use(*, on: datetime.date | None = None) -> bool:
+    """True while any current assignment is still the example shipped with the software."""
+    return assignments_on(on).filter(is_example=True).exists()
+
+
+def teams_with_municipalities(
+    teams: QuerySet[Team], *, on: datetime.date | None = None
+) -> QuerySet[Team]:
+    """Teams with ``current_assignments`` (municipality loaded) prefetched, in two queries."""
+    current = (
+        assignments_on(on)
+        .select_related("municipality")
+        .order_by(GermanSortKey("municipality__name"))
+    )
+    return teams.select_related("middle_area").prefetch_related(
+        Prefetch("assignments", queryset=current, to_attr="current_assignments")
+    )
+
+
+def with_active_teams(
+    areas: QuerySet[MiddleArea], *, on: datetime.date | None = None
+) -> QuerySet[MiddleArea]:
+    """Middle areas with heads and ``active_teams`` (each with ``current_assignments``)."""
+    teams = teams_with_municipalities(Team.objects.filter(is_active=True), on=on)
+    return areas.prefetch_related(
+        "heads", Prefetch("teams", queryset=teams, to_attr="active_teams")
+    )
+
+
+def structure_on(*, on: datetime.date | None = None) -> list[MiddleArea]:
+    """Mittelbereiche → teams → municipalities on a date, with heads, in four queries.
+
+    Each middle area and each of its ``active_teams`` gets the sums ``population`` and
+    ``municipality_count`` of the municipalities served on that date.
+    """
+    areas = list(with_active_teams(MiddleArea.objects.all(), on=on))
+    for area in areas:
+        for team in area.active_teams:
+            _add_totals(team, [a.municipality for a in team.current_assignments])
+        _add_totals(
+            area, [a.municipality for t in area.active_teams for a in t.current_assignments]
+        )
+    return areas
+
+
+def _add_totals(target, municipalities: list[Municipality]) -> None:
+    target.municipality_count = len(municipalities)
+    target.population = sum(m.population or 0 for m in municipalities)

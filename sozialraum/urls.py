@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from sozialraum import views
+
+sozialraum_patterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("sozialraeume/", views.StructureView.as_view(), name="structure"),
+]
+
+urlpatterns = [
+    path("", include((sozialraum_patterns, "sozialraum"))),
+    path(
+        "konto/anmelden/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("konto/abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    path("konto/passwort/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "konto/passwort/geaendert/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+    from django.views.defaults import page_not_found, permission_denied, server_error
+
+    # Preview the error pages while developing.
+    urlpatterns += [
+        path("_fehler/403/", permission_denied, {"exception": PermissionDenied()}),
+        path("_fehler/404/", page_not_found, {"exception": Http404()}),
+        path("_fehler/500/", server_error),
+    ]

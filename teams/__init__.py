@@ -1,0 +1,1 @@
+"""The teams' work: consultation hours, the presence-activity log, projects, reviews, reports."""

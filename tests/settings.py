@@ -1,0 +1,19 @@
+"""Test settings: the production settings module with what only tests need changed.
+
+The project keeps one settings module driven by environment variables; this shim sets the
+variables a test run needs (before that module reads them) and speeds up password hashing.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-key-for-tests-only")
+os.environ.setdefault("DJANGO_HTTPS", "false")
+os.environ.setdefault("DJANGO_PLAIN_STATIC", "true")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+from sozialraum.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Static files come from the finders (no collectstatic before tests).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
