@@ -1,8 +1,10 @@
 """Demo users for trying the application (``manage.py load_demo``). Later issues add more."""
 
 from dataclasses import dataclass
+from importlib import import_module
 
 import pghistory
+from django.apps import apps
 from django.db import transaction
 
 from sozialraum.models import Headship, Membership, MiddleArea, Team, User
@@ -75,6 +77,21 @@ DEMO_USERS = [
 
 class DemoDataError(Exception):
     pass
+
+
+def app_demo_loaders():
+    """(app label, ``demo_load``) of every other installed app that has a ``demo`` module, in
+    the order of INSTALLED_APPS; apps building on this one add their demo data this way."""
+    for app in apps.get_app_configs():
+        if app.name == "sozialraum":
+            continue
+        try:
+            module = import_module(f"{app.name}.demo")
+        except ModuleNotFoundError as error:
+            if error.name != f"{app.name}.demo":
+                raise
+            continue
+        yield app.label, module.demo_load
 
 
 def demo_load() -> list[DemoUser]:

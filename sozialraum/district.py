@@ -8,9 +8,7 @@ Loading is idempotent and never overwrites what administrators maintain: existin
 teams, municipalities and assignments stay as they are; a newer population figure wins.
 """
 
-import csv
 import datetime
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pghistory
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from sozialraum.csvfile import CsvFileError, cell_error, decode, read_rows
 from sozialraum.models import Assignment, MiddleArea, Municipality, Team
 
 COLUMNS = (
@@ -35,12 +34,7 @@ BOOLEANS = {"yes": True, "ja": True, "true": True, "1": True, "no": False, "nein
 BOOLEANS |= {"false": False, "0": False, "": False}
 
 
-class DistrictFileError(Exception):
-    """The file cannot be loaded; ``errors`` lists every problem with its line."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
+DistrictFileError = CsvFileError
 
 
 @dataclass
@@ -63,27 +57,18 @@ class LoadResult:
 def read_district_file(path: Path) -> list[Row]:
     """Parse and check a district CSV; raise ``DistrictFileError`` listing every bad line."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
+        content = Path(path).read_bytes()
+    except OSError as error:
         message = _("The file cannot be read: %(error)s") % {"error": error}
         raise DistrictFileError([message]) from error
-    return parse_district_csv(text)
+    return parse_district_csv(decode(content))
 
 
 def parse_district_csv(text: str) -> list[Row]:
-    dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;") if text else csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [name.strip() for name in reader.fieldnames or []]
-    missing = [name for name in COLUMNS if name not in header]
-    if missing:
-        raise DistrictFileError(
-            [_("Line 1: missing column(s): %(columns)s.") % {"columns": ", ".join(missing)}]
-        )
-    reader.fieldnames = header
     rows, errors = [], []
-    for record in reader:
+    for line, record in read_rows(text, COLUMNS):
         row_errors = []
-        row = _parse_row(reader.line_num, record, row_errors)
+        row = _parse_row(line, record, row_errors)
         errors += row_errors
         if not row_errors:
             rows.append(row)
@@ -97,13 +82,10 @@ def parse_district_csv(text: str) -> list[Row]:
 
 def _parse_row(line: int, record: dict, errors: list[str]) -> Row | None:
     def value(column):
-        return (record.get(column) or "").strip()
+        return record.get(column, "")
 
     def error(column, message):
-        errors.append(
-            _("Line %(line)s, column “%(column)s”: %(message)s")
-            % {"line": line, "column": column, "message": message}
-        )
+        errors.append(cell_error(line, column, message))
 
     for column in ("municipality", "middle_area_example", "team_example"):
         if not value(column):

@@ -7,6 +7,7 @@ import shutil
 import pytest
 from django.core.management import call_command
 
+from sozialraum.demo import demo_load
 from sozialraum.models import Membership, Team, User
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -22,8 +23,8 @@ def district(db):
 
 @pytest.fixture
 def demo_users(district):
-    """The demo users of ``load_demo`` by user name."""
-    call_command("load_demo", force=True, stdout=io.StringIO())
+    """The demo users of ``load_demo`` by user name (without the other apps' demo data)."""
+    demo_load()
     return {user.username: user for user in User.objects.all()}
 
 

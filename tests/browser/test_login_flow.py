@@ -1,7 +1,6 @@
 """The main flow of the foundation in a real browser: log in, see the team, switch language."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from sozialraum.demo import DEMO_PASSWORD
@@ -23,18 +22,9 @@ def open_menu_if_collapsed(page: Page):
         toggler.click()
 
 
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']}: {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
-
-
 @pytest.mark.parametrize("width", [1280, 360])
 def test_fachkraft_logs_in_sees_team_switches_language_and_logs_out(
-    page: Page, live_server, demo_users, width
+    page: Page, live_server, demo_users, serious_violations, width
 ):
     page.set_viewport_size({"width": width, "height": 900})
 

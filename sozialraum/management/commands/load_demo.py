@@ -1,7 +1,8 @@
+import pghistory
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from sozialraum.demo import DEMO_PASSWORD, DemoDataError, demo_load
+from sozialraum.demo import DEMO_PASSWORD, DemoDataError, app_demo_loaders, demo_load
 
 
 class Command(BaseCommand):
@@ -22,12 +23,17 @@ class Command(BaseCommand):
                 "production. Run with DJANGO_DEBUG=true, or pass --force if you are sure."
             )
         try:
-            users = demo_load()
+            with pghistory.context(command="load_demo"):
+                users = demo_load()
+                for app, loader in app_demo_loaders():
+                    loader()
+                    self.stdout.write(f"Demo data of {app} loaded.")
         except DemoDataError as error:
             raise CommandError(
                 f"The district is not loaded (missing: {error}). "
                 "Run 'manage.py load_district' first."
             ) from error
+        self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password: {DEMO_PASSWORD}):"))
         for demo in users:
             self.stdout.write(f"  {demo.username:<16} {demo.description}")

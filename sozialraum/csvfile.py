@@ -1,0 +1,54 @@
+"""Reading CSV files that people prepare in a spreadsheet: UTF-8 (with or without BOM), comma
+or semicolon separated, errors reported by line and column."""
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+
+
+class CsvFileError(Exception):
+    """The file cannot be used; ``errors`` lists every problem with its line."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def decode(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CsvFileError(
+            [_("The file is not UTF-8 encoded; save it as “CSV UTF-8” and try again.")]
+        ) from error
+
+
+def read_rows(text: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """(line number, stripped values by column) for every data row; the header must name
+    every column in ``columns``."""
+    first_line = text.split("\n", 1)[0]
+    try:
+        dialect = csv.Sniffer().sniff(first_line, delimiters=",;") if first_line else csv.excel
+    except csv.Error as error:
+        raise CsvFileError([_("Line 1: separate the columns by commas or semicolons.")]) from error
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [name for name in columns if name not in header]
+    if missing:
+        raise CsvFileError(
+            [_("Line 1: missing column(s): %(columns)s.") % {"columns": ", ".join(missing)}]
+        )
+    reader.fieldnames = header
+    return [
+        (reader.line_num, {k: (v or "").strip() for k, v in record.items() if k is not None})
+        for record in reader
+    ]
+
+
+def cell_error(line: int, column: str, message: str) -> str:
+    return _("Line %(line)s, column “%(column)s”: %(message)s") % {
+        "line": line,
+        "column": column,
+        "message": message,
+    }
