@@ -15,6 +15,7 @@ sozialraum_patterns = [
 urlpatterns = [
     path("", include((sozialraum_patterns, "sozialraum"))),
     path("", include("kooperation.urls")),
+    path("", include("teams.urls")),
     path(
         "konto/anmelden/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

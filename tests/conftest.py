@@ -6,9 +6,11 @@ import shutil
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
+from kooperation.models import Partner, PartnerKind, SchoolType
 from sozialraum.demo import demo_load
-from sozialraum.models import Membership, Team, User
+from sozialraum.models import Membership, Municipality, Team, User
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -19,6 +21,37 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 def district(db):
     """The shipped Rems-Murr-Kreis: 3 Mittelbereiche, 9 teams, 31 municipalities."""
     call_command("load_district", stdout=io.StringIO())
+
+
+@pytest.fixture
+def backnang(district):
+    return Municipality.objects.get(name="Backnang")
+
+
+@pytest.fixture
+def korb(district):
+    return Municipality.objects.get(name="Korb")
+
+
+@pytest.fixture
+def school_backnang(backnang):
+    return Partner.objects.create(
+        name="Grundschule Backnang-Süd",
+        kind=PartnerKind.SCHOOL,
+        school_type=SchoolType.PRIMARY,
+        municipality=backnang,
+        address="Schulstraße 3, 71522 Backnang",
+    )
+
+
+@pytest.fixture
+def town_hall_backnang(backnang):
+    return Partner.objects.create(
+        name="Rathaus Backnang",
+        kind=PartnerKind.TOWN_HALL,
+        municipality=backnang,
+        address="Am Rathaus 1, 71522 Backnang",
+    )
 
 
 @pytest.fixture
@@ -120,3 +153,22 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "de-DE"}
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, stopped before the test database is dropped: its thread's
+    connection would otherwise keep the database in use at the end of the run."""
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with any connection still open at the end (a server thread's, or
+    one whose backend has not quite exited) ended, so that it can be dropped."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -21,3 +21,7 @@ WHITENOISE_USE_FINDERS = True
 # The live server's thread must not keep a persistent connection open, or the test database
 # cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Separate test databases for test runs side by side (e.g. TEST_DB_NAME=test_sozialraum_2).
+if os.environ.get("TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DB_NAME"]}  # noqa: F405

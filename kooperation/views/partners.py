@@ -25,6 +25,7 @@ from kooperation.services import (
 from kooperation.views.mixins import EditCheckMixin
 from sozialraum.concurrency import EditConflict, VersionedFormViewMixin
 from sozialraum.csvfile import CsvFileError, decode
+from sozialraum.permissions import teams_visible_to
 
 
 class PartnerListView(FilterView):
@@ -82,8 +83,22 @@ class PartnerDetailView(DetailView):
             cooperation=cooperation,
             steps=cooperation.steps.select_related("recorded_by") if cooperation else [],
             today=timezone.localdate(),
+            recent_activities=recent_activities(partner, self.request.user),
         )
         return context
+
+
+RECENT_ACTIVITIES = 10
+
+
+def recent_activities(partner: Partner, user) -> list:
+    """The partner's latest logged activities that the user may read (the presence log lives
+    in the teams app, which builds on this one; its activities link to partners)."""
+    return list(
+        partner.activities.filter(team__in=teams_visible_to(user))
+        .select_related("team", "municipality")
+        .order_by("-date", "-pk")[:RECENT_ACTIVITIES]
+    )
 
 
 class PartnerCreateView(EditCheckMixin, VersionedFormViewMixin, CreateView):

@@ -10,10 +10,11 @@ from kooperation.models import Cooperation, Partner
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def open_nav(page: Page, name: str):
+def open_nav(page: Page, name: str, menu: str = "Netzwerk"):
     toggler = page.get_by_role("button", name="Navigation anzeigen")
     if toggler.is_visible():
         toggler.click()
+    page.get_by_role("button", name=menu).click()
     page.get_by_role("link", name=name, exact=True).click()
 
 

@@ -2,29 +2,7 @@ import datetime
 
 import pytest
 
-from kooperation.models import Cooperation, CooperationStatus, Partner, PartnerKind, SchoolType
-from sozialraum.models import Municipality
-
-
-@pytest.fixture
-def backnang(district):
-    return Municipality.objects.get(name="Backnang")
-
-
-@pytest.fixture
-def korb(district):
-    return Municipality.objects.get(name="Korb")
-
-
-@pytest.fixture
-def school_backnang(backnang):
-    return Partner.objects.create(
-        name="Grundschule Backnang-Süd",
-        kind=PartnerKind.SCHOOL,
-        school_type=SchoolType.PRIMARY,
-        municipality=backnang,
-        address="Schulstraße 3, 71522 Backnang",
-    )
+from kooperation.models import Cooperation, CooperationStatus, Partner, PartnerKind
 
 
 @pytest.fixture

@@ -16,11 +16,6 @@ D = datetime.date
 
 
 @pytest.fixture
-def korb(district):
-    return Municipality.objects.get(name="Korb")
-
-
-@pytest.fixture
 def winnenden(district):
     return Team.objects.get(name="Winnenden")
 

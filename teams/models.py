@@ -1,0 +1,372 @@
+"""What the teams do: consultation-hour series, the presence-activity log, projects, closure
+periods, topics and the team-month review."""
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from kooperation.models import Body, Partner, PartnerKind
+from sozialraum.audit import audited
+from sozialraum.models import Municipality, Team, User, Versioned
+from sozialraum.text import GermanSortKey
+
+MAX_COUNT = 999
+
+
+class Topic(models.Model):
+    """A topic from the maintained list (e.g. school problems, family conflicts)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = [GermanSortKey("name")]
+
+    def __str__(self):
+        return self.name
+
+
+class ClosurePeriod(models.Model):
+    """A period in which venues of some kinds are closed, e.g. school holidays close schools
+    (but not town halls). No venue kinds means every venue is closed."""
+
+    name = models.CharField(_("name"), max_length=100)
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    venue_kinds = ArrayField(
+        models.CharField(max_length=30, choices=PartnerKind.choices),
+        verbose_name=_("closes venues of these kinds"),
+        default=list,
+        blank=True,
+        help_text=_("Leave empty to close every venue."),
+    )
+
+    class Meta:
+        verbose_name = _("closure period")
+        verbose_name_plural = _("closure periods")
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")),
+                name="closure_end_after_start",
+                violation_error_message=_("The last day must not be before the first day."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.start:%d.%m.%Y}–{self.end:%d.%m.%Y})"
+
+    def closes(self, kind: str) -> bool:
+        return not self.venue_kinds or kind in self.venue_kinds
+
+
+class TargetGroup(models.TextChoices):
+    CHILDREN = "children", _("children")
+    YOUNG_PEOPLE = "young_people", _("young people")
+    PARENTS = "parents", _("parents")
+    PROFESSIONALS = "professionals", _("professionals")
+
+
+@audited()
+class Project(Versioned):
+    """A joint project of a team with partners in one or more municipalities."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        RUNNING = "running", _("running")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", pgettext_lazy("project status", "cancelled")
+
+    title = models.CharField(_("title"), max_length=200)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="projects", verbose_name=_("team")
+    )
+    municipalities = models.ManyToManyField(
+        Municipality,
+        related_name="projects",
+        blank=True,
+        verbose_name=_("towns and municipalities"),
+    )
+    partners = models.ManyToManyField(
+        Partner, related_name="projects", blank=True, verbose_name=_("partners")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
+    start = models.DateField(_("start"), null=True, blank=True)
+    end = models.DateField(_("end"), null=True, blank=True)
+    goals = models.TextField(
+        _("goals"),
+        max_length=2000,
+        blank=True,
+        help_text=_("What the project wants to achieve. No data about clients."),
+    )
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = [GermanSortKey("title"), "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True)
+                | Q(start__isnull=True)
+                | Q(end__gte=models.F("start")),
+                name="project_end_after_start",
+                violation_error_message=_("The end must not be before the start."),
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+@audited()
+class ConsultationHour(Versioned):
+    """Sprechstunde: a regular offer of a team at a venue, recurring by an RFC 5545 RRULE."""
+
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="consultation_hours", verbose_name=_("team")
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="consultation_hours",
+        verbose_name=_("town or municipality"),
+    )
+    venue = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        related_name="consultation_hours",
+        verbose_name=_("venue"),
+        help_text=_("The institution where the consultation hour takes place."),
+    )
+    location = models.CharField(
+        _("room or place"), max_length=200, blank=True, help_text=_("For example: room 104.")
+    )
+    rrule = models.CharField(_("recurrence rule"), max_length=200)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+    valid_from = models.DateField(_("first date on or after"))
+    valid_until = models.DateField(_("last date on or before"), null=True, blank=True)
+    staff = models.ManyToManyField(
+        User, related_name="consultation_hours", blank=True, verbose_name=_("staff")
+    )
+    target_groups = ArrayField(
+        models.CharField(max_length=20, choices=TargetGroup.choices),
+        verbose_name=_("target groups"),
+        default=list,
+        blank=True,
+    )
+    is_public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_("Shown in the public consultation-hour finder and its calendar feeds."),
+    )
+    public_note = models.CharField(_("note for the public"), max_length=300, blank=True)
+    show_staff_names = models.BooleanField(
+        _("show staff names to the public"),
+        default=False,
+        help_text=_("Without it, the public sees only the team's institutional contact."),
+    )
+
+    class Meta:
+        verbose_name = _("consultation hour")
+        verbose_name_plural = _("consultation hours")
+        ordering = ["team", "municipality", "start_time", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")),
+                name="consultation_hour_end_after_start",
+                violation_error_message=_("The end must be after the start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="consultation_hour_valid_until_after_valid_from",
+                violation_error_message=_("The last date must not be before the first date."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.venue} ({self.start_time:%H:%M})"
+
+    @property
+    def target_group_labels(self) -> list[str]:
+        return [TargetGroup(value).label for value in self.target_groups]
+
+
+@audited()
+class Activity(Versioned):
+    """Präsenzaktivität: one logged presence of a team on site, with anonymous counts only."""
+
+    class Kind(models.TextChoices):
+        CONSULTATION = "consultation", _("Consultation hour")
+        ROUND_TABLE = "round_table", _("Round table")
+        WORKING_GROUP = "working_group", _("Working group / committee")
+        PROJECT = "project", _("Project work")
+        EVENT = "event", _("Kick-off or network event")
+        COMMUNITY = "community", _("Community work")
+        OTHER = "other", pgettext_lazy("activity kind", "Other")
+
+    class Status(models.TextChoices):
+        HELD = "held", _("held")
+        CANCELLED = "cancelled", pgettext_lazy("activity status", "cancelled")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("from"), null=True, blank=True)
+    end_time = models.TimeField(_("until"), null=True, blank=True)
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name=_("team"),
+        help_text=_("The team that did it, kept as it was on that day."),
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name=_("town or municipality"),
+    )
+    consultation_hour = models.ForeignKey(
+        ConsultationHour,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("consultation hour"),
+    )
+    body = models.ForeignKey(
+        Body,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("Gremium"),
+    )
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("project"),
+    )
+    partners = models.ManyToManyField(
+        Partner, related_name="activities", blank=True, verbose_name=_("partners involved")
+    )
+    staff = models.ManyToManyField(
+        User, related_name="activities", blank=True, verbose_name=_("staff involved")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.HELD
+    )
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    children = models.PositiveSmallIntegerField(
+        _("children"), default=0, validators=[MaxValueValidator(MAX_COUNT)]
+    )
+    young_people = models.PositiveSmallIntegerField(
+        _("young people"), default=0, validators=[MaxValueValidator(MAX_COUNT)]
+    )
+    parents = models.PositiveSmallIntegerField(
+        _("parents"), default=0, validators=[MaxValueValidator(MAX_COUNT)]
+    )
+    professionals = models.PositiveSmallIntegerField(
+        _("professionals"), default=0, validators=[MaxValueValidator(MAX_COUNT)]
+    )
+    others = models.PositiveSmallIntegerField(
+        _("others"), default=0, validators=[MaxValueValidator(MAX_COUNT)]
+    )
+    helps_initiated = models.PositiveSmallIntegerField(
+        _("individual helps initiated"),
+        default=0,
+        validators=[MaxValueValidator(MAX_COUNT)],
+        help_text=_("How often individual help (einzelfallbezogene Hilfe) was set in motion."),
+    )
+    topics = models.ManyToManyField(
+        Topic, related_name="activities", blank=True, verbose_name=_("topics")
+    )
+    note = models.CharField(
+        _("note"),
+        max_length=500,
+        blank=True,
+        help_text=_("At most 500 characters. Nothing about clients: no names, initials or cases."),
+    )
+    outside_area_confirmed = models.BooleanField(
+        _("outside the team's area confirmed"), default=False, editable=False
+    )
+
+    COUNT_FIELDS = ("children", "young_people", "parents", "professionals", "others")
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-date", "-pk"]
+        indexes = [
+            models.Index(fields=["team", "date"], name="activity_team_date"),
+            models.Index(fields=["municipality", "date"], name="activity_municipality_date"),
+            models.Index(fields=["date", "id"], name="activity_date"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation_hour", "date"],
+                condition=Q(consultation_hour__isnull=False),
+                name="activity_one_per_series_date",
+                violation_error_message=_("This date of the consultation hour is already logged."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_time__isnull=True)
+                | Q(start_time__isnull=True)
+                | Q(end_time__gt=models.F("start_time")),
+                name="activity_end_after_start",
+                violation_error_message=_("The end must be after the start."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.date:%d.%m.%Y}"
+
+    @property
+    def contacts(self) -> int:
+        return sum(getattr(self, name) for name in self.COUNT_FIELDS)
+
+
+class TeamMonthReview(models.Model):
+    """A team's month as reviewed by its Fachbereichsleitung; a signed-off month is locked for
+    staff edits until it is reopened."""
+
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="month_reviews", verbose_name=_("team")
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    signed_off_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("signed off by"),
+    )
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("team-month review")
+        verbose_name_plural = _("team-month reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["team", "month"], name="unique_team_month_review"),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="team_month_review_first_of_month"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.team} {self.month:%m/%Y}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.signed_off_at is not None

@@ -1,0 +1,65 @@
+from django.urls import path
+
+from teams.views import activities, my_week, projects, public, series
+
+app_name = "teams"
+
+urlpatterns = [
+    path("meine-woche/", my_week.MyWeekView.as_view(), name="my_week"),
+    path(
+        "meine-woche/erfassen/<int:series>/<str:day>/",
+        my_week.MyWeekLogView.as_view(),
+        name="my_week_log",
+    ),
+    path("aktivitaeten/", activities.ActivityListView.as_view(), name="activity_list"),
+    path(
+        "aktivitaeten/export.csv", activities.ActivityExportView.as_view(), name="activity_export"
+    ),
+    path("aktivitaeten/neu/", activities.ActivityCreateView.as_view(), name="activity_create"),
+    path("aktivitaeten/<int:pk>/", activities.ActivityDetailView.as_view(), name="activity_detail"),
+    path(
+        "aktivitaeten/<int:pk>/bearbeiten/",
+        activities.ActivityUpdateView.as_view(),
+        name="activity_update",
+    ),
+    path(
+        "aktivitaeten/<int:pk>/loeschen/",
+        activities.ActivityDeleteView.as_view(),
+        name="activity_delete",
+    ),
+    path(
+        "sprechstunden-serien/",
+        series.ConsultationHourListView.as_view(),
+        name="consultationhour_list",
+    ),
+    path(
+        "sprechstunden-serien/neu/",
+        series.ConsultationHourCreateView.as_view(),
+        name="consultationhour_create",
+    ),
+    path(
+        "sprechstunden-serien/<int:pk>/",
+        series.ConsultationHourDetailView.as_view(),
+        name="consultationhour_detail",
+    ),
+    path(
+        "sprechstunden-serien/<int:pk>/bearbeiten/",
+        series.ConsultationHourUpdateView.as_view(),
+        name="consultationhour_update",
+    ),
+    path("projekte/", projects.ProjectListView.as_view(), name="project_list"),
+    path("projekte/neu/", projects.ProjectCreateView.as_view(), name="project_create"),
+    path("projekte/<int:pk>/", projects.ProjectDetailView.as_view(), name="project_detail"),
+    path(
+        "projekte/<int:pk>/bearbeiten/", projects.ProjectUpdateView.as_view(), name="project_update"
+    ),
+    path("sprechstunden/", public.PublicFinderView.as_view(), name="public_finder"),
+    path(
+        "sprechstunden/gemeinde/<int:pk>.ics",
+        public.MunicipalityCalendarView.as_view(),
+        name="municipality_calendar",
+    ),
+    path(
+        "sprechstunden/team/<int:pk>.ics", public.TeamCalendarView.as_view(), name="team_calendar"
+    ),
+]

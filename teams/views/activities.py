@@ -1,0 +1,229 @@
+import csv
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
+
+from sozialraum.concurrency import VersionedFormViewMixin
+from teams import permissions
+from teams.filters import ActivityFilter
+from teams.forms import ActivityForm
+from teams.models import Activity
+from teams.recurrence import Occurrence, falls_away
+from teams.selectors import activity_rows
+from teams.services import activity_from_occurrence
+
+PAGE_SIZE = 50
+
+
+def filtered_activities(request):
+    """The activities a list with these parameters shows (none when a filter is invalid)."""
+    filterset = ActivityFilter(request.GET, queryset=activity_rows(request.user), user=request.user)
+    rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    return filterset, rows
+
+
+def parse_cursor(value: str):
+    """``YYYY-MM-DD.<id>`` of the last row shown, or None."""
+    try:
+        day, pk = value.split(".")
+        return datetime.date.fromisoformat(day), int(pk)
+    except (ValueError, AttributeError):
+        return None
+
+
+class ActivityListView(TemplateView):
+    """The activity log, newest first, paged by keyset (no OFFSET: fast on large data)."""
+
+    template_name = "teams/activity_list.html"
+
+    def get_context_data(self, **kwargs):
+        filterset, rows = filtered_activities(self.request)
+        cursor = parse_cursor(self.request.GET.get("after", ""))
+        if cursor:
+            day, pk = cursor
+            rows = rows.filter(date__lte=day).exclude(date=day, pk__gte=pk)
+        page = list(rows.order_by("-date", "-pk")[: PAGE_SIZE + 1])
+        more = len(page) > PAGE_SIZE
+        page = page[:PAGE_SIZE]
+        query = self.request.GET.copy()
+        query.pop("after", None)
+        next_query = None
+        if more:
+            query["after"] = f"{page[-1].date.isoformat()}.{page[-1].pk}"
+            next_query = query.urlencode()
+            query.pop("after")
+        return {
+            **super().get_context_data(**kwargs),
+            "filter": filterset,
+            "activities": page,
+            "next_query": next_query,
+            "first_query": query.urlencode(),
+            "is_later_page": cursor is not None,
+            "can_log": permissions.teams_logging_for(self.request.user).exists(),
+        }
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+EXPORT_HEADER = [
+    "date", "start", "end", "kind", "status", "cancel_reason", "team", "municipality",
+    "consultation_hour", "gremium", "project", "children", "young_people", "parents",
+    "professionals", "others", "contacts", "helps_initiated", "topics",
+]  # fmt: skip
+
+
+def export_row(activity: Activity) -> list:
+    """One CSV row. Never the note, never staff names."""
+    return [
+        activity.date.isoformat(),
+        activity.start_time.strftime("%H:%M") if activity.start_time else "",
+        activity.end_time.strftime("%H:%M") if activity.end_time else "",
+        activity.get_kind_display(),
+        activity.get_status_display(),
+        activity.cancel_reason,
+        activity.team.name,
+        activity.municipality.name,
+        str(activity.consultation_hour.venue) if activity.consultation_hour else "",
+        activity.body.name if activity.body else "",
+        activity.project.title if activity.project else "",
+        *[getattr(activity, name) for name in Activity.COUNT_FIELDS],
+        activity.contacts,
+        activity.helps_initiated,
+        ", ".join(topic.name for topic in activity.topics.all()),
+    ]
+
+
+class ActivityExportView(TemplateView):
+    """The filtered activity list as a streamed CSV (without the note)."""
+
+    def get(self, request, *args, **kwargs):
+        _filterset, rows = filtered_activities(request)
+        rows = rows.order_by("-date", "-pk").prefetch_related("topics")
+        writer = csv.writer(Echo(), delimiter=";")
+
+        def lines():
+            yield writer.writerow(EXPORT_HEADER)
+            for activity in rows.iterator(chunk_size=2000):
+                yield writer.writerow([str(value) for value in export_row(activity)])
+
+        stamp = timezone.localdate().isoformat()
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="aktivitaeten-{stamp}.csv"'
+        return response
+
+
+class ActivityDetailView(DetailView):
+    template_name = "teams/activity_detail.html"
+    context_object_name = "activity"
+
+    def get_queryset(self):
+        return (
+            activity_rows(self.request.user)
+            .select_related("created_by", "updated_by")
+            .prefetch_related("partners", "staff", "topics")
+        )
+
+    def get_context_data(self, **kwargs):
+        refusal = permissions.activity_change_refusal(self.request.user, self.object)
+        return {**super().get_context_data(**kwargs), "can_change": not refusal, "refusal": refusal}
+
+
+class ActivityFormMixin(VersionedFormViewMixin):
+    model = Activity
+    form_class = ActivityForm
+    template_name = "teams/activity_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_success_url(self):
+        return reverse("teams:activity_detail", args=[self.object.pk])
+
+
+class ActivityCreateView(ActivityFormMixin, CreateView):
+    success_message = gettext_lazy("Activity “%(name)s” logged.")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not permissions.teams_logging_for(request.user).exists():
+            raise PermissionDenied(_("Activities are logged by the staff of a Sozialraumteam."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        """Pre-fill from a series date (?series=&date=), a Gremium (?body=) or a project."""
+        initial = {"date": timezone.localdate(), "status": Activity.Status.HELD}
+        params = self.request.GET
+        series = self._series(params.get("series"))
+        day = _date(params.get("date"))
+        if series and day:
+            activity = activity_from_occurrence(
+                Occurrence(series, day, falls_away(day, series.venue.kind, []))
+            )
+            initial.update(
+                kind=activity.kind,
+                date=day,
+                start_time=activity.start_time,
+                end_time=activity.end_time,
+                team=activity.team,
+                municipality=activity.municipality,
+                consultation_hour=series,
+                partners=[series.venue],
+                staff=list(series.staff.all()) or [self.request.user],
+            )
+        for name in ("kind", "body", "project"):
+            if params.get(name):
+                initial[name] = params[name]
+        return initial
+
+    def _series(self, value):
+        if not (value or "").isdigit():
+            return None
+        visible = permissions.series_visible_to(self.request.user).select_related("venue", "team")
+        return get_object_or_404(visible, pk=value)
+
+
+def _date(value):
+    try:
+        return datetime.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+class ActivityChangeMixin:
+    """Find the activity in the user's reading scope (404 otherwise), then check the user may
+    change it (403 with the reason otherwise)."""
+
+    def get_queryset(self):
+        return permissions.activities_visible_to(self.request.user)
+
+    def get_object(self, queryset=None):
+        activity = super().get_object(queryset)
+        refusal = permissions.activity_change_refusal(self.request.user, activity)
+        if refusal:
+            raise PermissionDenied(refusal)
+        return activity
+
+
+class ActivityUpdateView(ActivityChangeMixin, ActivityFormMixin, UpdateView):
+    success_message = gettext_lazy("Activity “%(name)s” saved.")
+
+
+class ActivityDeleteView(ActivityChangeMixin, DeleteView):
+    model = Activity
+    template_name = "teams/activity_confirm_delete.html"
+    context_object_name = "activity"
+
+    def form_valid(self, form):
+        self.object.delete()
+        messages.success(self.request, _("Activity deleted. The audit trail keeps a record of it."))
+        return redirect("teams:activity_list")

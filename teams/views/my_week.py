@@ -1,0 +1,125 @@
+import datetime
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from teams import permissions
+from teams.forms import QuickLogForm
+from teams.models import ConsultationHour, Topic
+from teams.recurrence import Occurrence, closures_between, falls_away, series_dates
+from teams.selectors import my_week, series_current, week_activities, week_start
+from teams.services import activity_log_occurrence
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _monday(value: str | None) -> datetime.date:
+    try:
+        day = datetime.date.fromisoformat(value or "")
+    except ValueError:
+        day = timezone.localdate()
+    return week_start(day)
+
+
+def topic_choices() -> list[tuple[int, str]]:
+    return list(Topic.objects.filter(is_active=True).values_list("pk", "name"))
+
+
+def week_context(request, monday: datetime.date, bound: dict | None = None) -> dict:
+    """Everything "Meine Woche" shows; ``bound`` maps an occurrence key to a submitted form."""
+    topics = topic_choices()
+    items = my_week(request.user, monday)
+    for occurrence in items:
+        occurrence.form = (bound or {}).get(occurrence.key) or QuickLogForm(
+            occurrence=occurrence, topics=topics, initial={"status": "held"}
+        )
+    today = timezone.localdate()
+    return {
+        "monday": monday,
+        "sunday": monday + datetime.timedelta(days=6),
+        "previous_week": monday - datetime.timedelta(days=7),
+        "next_week": monday + datetime.timedelta(days=7),
+        "this_week": week_start(today),
+        "today": today,
+        "occurrences": items,
+        "other_activities": week_activities(request.user, monday),
+        "open_count": sum(1 for o in items if o.state == "open" and o.date <= today),
+    }
+
+
+class MyWeekView(View):
+    """Meine Woche: this week's dates of the series the user staffs, to log in place."""
+
+    def get(self, request):
+        monday = _monday(request.GET.get("woche"))
+        return render(request, "teams/my_week.html", week_context(request, monday))
+
+
+class MyWeekLogView(View):
+    """Log one date as held or cancelled: answers htmx with the updated card, otherwise goes
+    back to the week (or shows it with the form's errors)."""
+
+    def post(self, request, series: int, day: str):
+        occurrence = self._occurrence(request, series, day)
+        form = QuickLogForm(request.POST, occurrence=occurrence, topics=topic_choices())
+        monday = week_start(occurrence.date)
+        if occurrence.activity is not None:
+            messages.info(request, _("This date has already been logged."))
+        elif form.is_valid():
+            occurrence.activity = activity_log_occurrence(
+                occurrence=occurrence, data=form.cleaned_data, user=request.user
+            )
+            if not is_htmx(request):
+                messages.success(
+                    request,
+                    _("Logged: %(venue)s on %(date)s.")
+                    % {
+                        "venue": occurrence.series.venue.name,
+                        "date": occurrence.date.strftime("%d.%m.%Y"),
+                    },
+                )
+        elif is_htmx(request):
+            occurrence.form = form
+            return render(
+                request,
+                "teams/_occurrence.html",
+                {"occurrence": occurrence, "today": timezone.localdate()},
+            )
+        else:
+            context = week_context(request, monday, bound={occurrence.key: form})
+            return render(request, "teams/my_week.html", context)
+        if is_htmx(request):
+            return render(
+                request,
+                "teams/_occurrence.html",
+                {"occurrence": occurrence, "today": timezone.localdate()},
+            )
+        url = reverse("teams:my_week") + f"?woche={monday.isoformat()}#occ-{occurrence.key}"
+        return redirect(url)
+
+    def _occurrence(self, request, series_pk: int, day: str) -> Occurrence:
+        """The expected date, if the series is one of the user's teams' and yields that date."""
+        try:
+            date = datetime.date.fromisoformat(day)
+        except ValueError as error:
+            raise Http404 from error
+        teams = permissions.teams_logging_for(request.user)
+        series = (
+            series_current(ConsultationHour.objects.filter(team__in=teams), date, date)
+            .filter(pk=series_pk)
+            .first()
+        )
+        if series is None or date not in series_dates(series, date, date):
+            raise Http404
+        occurrence = Occurrence(
+            series, date, falls_away(date, series.venue.kind, closures_between(date, date))
+        )
+        occurrence.activity = series.activities.filter(date=date).first()
+        return occurrence

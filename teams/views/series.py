@@ -1,0 +1,114 @@
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import CreateView, DetailView, ListView, UpdateView
+
+from sozialraum.concurrency import VersionedFormViewMixin
+from teams import permissions
+from teams.forms import ConsultationHourForm
+from teams.models import ConsultationHour
+from teams.recurrence import describe, occurrences
+from teams.selectors import series_with_staff
+
+PAST_DAYS, FUTURE_DAYS = 90, 90
+
+
+class ConsultationHourListView(ListView):
+    """The consultation-hour series of the teams the user may read."""
+
+    template_name = "teams/consultationhour_list.html"
+    context_object_name = "series_list"
+    paginate_by = 50
+
+    def get_queryset(self):
+        visible = permissions.series_visible_to(self.request.user)
+        return series_with_staff(visible).order_by(
+            "team__name", "municipality__name", "start_time", "pk"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for series in context["series_list"]:
+            series.description = describe(series.rrule)
+        context["can_create"] = permissions.series_teams_for(self.request.user).exists()
+        context["today"] = timezone.localdate()
+        return context
+
+
+class ConsultationHourDetailView(DetailView):
+    """A series with its upcoming and past dates: held, cancelled, falls away, not logged."""
+
+    template_name = "teams/consultationhour_detail.html"
+    context_object_name = "series"
+
+    def get_queryset(self):
+        return series_with_staff(permissions.series_visible_to(self.request.user))
+
+    def get_context_data(self, **kwargs):
+        series = self.object
+        today = timezone.localdate()
+        dates = occurrences(
+            [series],
+            today - datetime.timedelta(days=PAST_DAYS),
+            today + datetime.timedelta(days=FUTURE_DAYS),
+        )
+        return {
+            **super().get_context_data(**kwargs),
+            "description": describe(series.rrule),
+            "upcoming": [o for o in dates if o.date >= today],
+            "past": [o for o in reversed(dates) if o.date < today],
+            "today": today,
+            "can_manage": permissions.can_manage_series(self.request.user, series.team),
+            "can_log": permissions.can_log_for(self.request.user, series.team_id),
+        }
+
+
+class ConsultationHourFormMixin(VersionedFormViewMixin):
+    model = ConsultationHour
+    form_class = ConsultationHourForm
+    template_name = "teams/consultationhour_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_success_url(self):
+        return reverse("teams:consultationhour_detail", args=[self.object.pk])
+
+
+class ConsultationHourCreateView(ConsultationHourFormMixin, CreateView):
+    success_message = gettext_lazy("Consultation hour “%(name)s” created.")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not permissions.series_teams_for(request.user).exists():
+            raise PermissionDenied(
+                _(
+                    "Consultation hours are set up by the Teamleitung, the Fachbereichsleitung "
+                    "and Administration."
+                )
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"valid_from": timezone.localdate(), "start_time": "14:00", "end_time": "16:00"}
+
+
+class ConsultationHourUpdateView(ConsultationHourFormMixin, UpdateView):
+    success_message = gettext_lazy("Consultation hour “%(name)s” saved.")
+
+    def get_queryset(self):
+        return permissions.series_visible_to(self.request.user).select_related("team", "venue")
+
+    def get_object(self, queryset=None):
+        series = super().get_object(queryset)
+        if not permissions.can_manage_series(self.request.user, series.team):
+            raise PermissionDenied(
+                _(
+                    "Consultation hours are changed by the Teamleitung of the team, the "
+                    "Fachbereichsleitung and Administration."
+                )
+            )
+        return series
