@@ -6,6 +6,7 @@ from importlib import import_module
 import pghistory
 from django.apps import apps
 from django.db import transaction
+from django.utils.text import slugify
 
 from sozialraum.models import Headship, Membership, MiddleArea, Team, User
 from sozialraum.permissions import GROUP_ADMINISTRATION, GROUP_AMTSLEITUNG, ensure_role_groups
@@ -106,7 +107,16 @@ def demo_load() -> list[DemoUser]:
         groups = ensure_role_groups()
         for demo in DEMO_USERS:
             _load_user(demo, teams, areas, groups)
+        _team_contacts()
     return DEMO_USERS
+
+
+def _team_contacts() -> None:
+    """A fictitious institutional contact for teams that have none (shown to the public)."""
+    for team in Team.objects.filter(email=""):
+        team.email = f"sozialraumteam-{slugify(team.name)}@demo.invalid"
+        team.address = f"Musterstraße 1, {team.name.split('/')[0]} (Demo)"
+        team.save(update_fields=["email", "address"])
 
 
 def _load_user(demo: DemoUser, teams, areas, groups) -> None:

@@ -200,7 +200,7 @@ class QuickLogForm(ActivityRulesMixin, forms.Form):
             self.fields["topics"].choices = topics
 
     def count_fields(self):
-        return [self[name] for name in (*Activity.COUNT_FIELDS, "helps_initiated")]
+        return [self[name] for name in Activity.COUNT_FIELDS]
 
     def rule_data(self, cleaned: dict) -> dict:
         series = self.occurrence.series
