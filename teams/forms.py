@@ -125,6 +125,11 @@ class ActivityForm(ActivityRulesMixin, VersionedFormMixin, forms.ModelForm):
             self.add_error("project", _("Choose the project."))
         if cleaned.get("status") == Activity.Status.CANCELLED and cleaned.get("topics"):
             self.add_error("topics", _("A cancelled activity has no topics."))
+        team = cleaned.get("team")
+        for name in ("project", "consultation_hour"):
+            linked = cleaned.get(name)
+            if team and linked and linked.team_id != team.pk:
+                self.add_error(name, _("It belongs to another team than the activity."))
         return cleaned
 
     def save(self, commit=True):

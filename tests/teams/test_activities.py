@@ -315,3 +315,22 @@ def test_export_holds_the_filtered_rows_without_note(
     assert rows[1][0] == "2026-05-04"
     assert rows[1][-1] == "Familie und Erziehung, Schule und Ausbildung"
     assert "Geheim" not in content
+
+
+def test_project_of_another_team_is_refused(client_for, fachkraft, team_backnang, backnang):
+    from teams.models import Project
+
+    other = Project.objects.create(
+        title="Projekt Winnenden", team=Team.objects.get(name="Winnenden")
+    )
+    fachkraft.memberships.create(team=other.team)
+
+    response = client_for(fachkraft).post(
+        reverse("teams:activity_create"),
+        form_data(team_backnang, backnang, kind="project", project=other.pk),
+    )
+
+    assert response.context["form"].errors["project"] == [
+        "Es gehört zu einem anderen Team als die Aktivität."
+    ]
+    assert not Activity.objects.exists()
