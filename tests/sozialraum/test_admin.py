@@ -89,6 +89,9 @@ def test_admin_change_is_in_the_audit_trail_with_the_user(client_for, administra
         {
             "name": "Backnang Stadt",
             "middle_area": team.middle_area_id,
+            "address": team.address,
+            "phone": team.phone,
+            "email": team.email,
             "is_active": "on",
             "memberships-TOTAL_FORMS": "0",
             "memberships-INITIAL_FORMS": "0",
@@ -96,7 +99,7 @@ def test_admin_change_is_in_the_audit_trail_with_the_user(client_for, administra
     )
 
     event = pghistory.models.Events.objects.get(
-        pgh_model="sozialraum.TeamEvent", pgh_label="update"
+        pgh_model="sozialraum.TeamEvent", pgh_label="update", pgh_context__user=administration.pk
     )
     assert event.pgh_diff == {"name": ["Backnang", "Backnang Stadt"]}
     assert event.pgh_context["user"] == administration.pk
