@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format messages install install-dev clean
+.PHONY: run test bench lint format messages install install-dev clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "Python 3.11 is needed; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -39,6 +39,22 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Measure the dashboard and activity list with BENCH_COUNT activities (default 1,000,000) in a
+# database of their own (embedded: "sozialraum_bench"; or point DATABASE_URL at a spare one).
+BENCH_COUNT ?= 1000000
+bench: export DJANGO_DB_NAME = sozialraum_bench
+bench: export DJANGO_SECRET_KEY = bench-only-not-secret
+bench: export DJANGO_HTTPS = false
+bench: export DJANGO_PLAIN_STATIC = true
+bench: export DJANGO_ALLOWED_HOSTS = testserver
+bench: $(VENV)/.runtime
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_district
+	$(MANAGE) load_demo --force
+	@have=$$($(MANAGE) shell -c "from teams.models import Activity; print(Activity.objects.count())" | tail -1); \
+	if [ $$have -lt $(BENCH_COUNT) ]; then $(MANAGE) generate_activities --count $$(($(BENCH_COUNT) - $$have)) --seed 1; fi
+	$(MANAGE) bench --requests 7
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

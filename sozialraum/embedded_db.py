@@ -11,7 +11,7 @@ from pathlib import Path
 DATABASE_NAME = "sozialraum"
 
 
-def embedded_database(pgdata: Path) -> dict:
+def embedded_database(pgdata: Path, name: str = DATABASE_NAME) -> dict:
     """Start (or join) the embedded server in ``pgdata`` and return a Django DATABASES entry."""
     # pgserver keeps its lock file in the user's runtime directory; without XDG_RUNTIME_DIR
     # platformdirs falls back to /tmp and says so on every start.
@@ -20,14 +20,16 @@ def embedded_database(pgdata: Path) -> dict:
 
     pgdata.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
-    # DATABASE_NAME is a constant of this module, not input.
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
+    # The name is checked to be a plain identifier before it goes into SQL.
+    if not name.isidentifier():
+        raise ValueError(f"Not a database name: {name!r}")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")  # noqa: S608
     if "(1 row)" not in exists:
-        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+        server.psql(f"CREATE DATABASE {name};")
     info = server.get_postmaster_info()
     return {
         "ENGINE": "django.db.backends.postgresql",
-        "NAME": DATABASE_NAME,
+        "NAME": name,
         "USER": "postgres",
         "PASSWORD": "",
         "HOST": str(info.socket_dir) if info.socket_dir else "127.0.0.1",

@@ -107,7 +107,11 @@ if os.environ.get("DATABASE_URL"):
 else:
     from sozialraum.embedded_db import embedded_database
 
-    DATABASES = {"default": embedded_database(BASE_DIR / "var" / "pgdata")}
+    DATABASES = {
+        "default": embedded_database(
+            BASE_DIR / "var" / "pgdata", os.environ.get("DJANGO_DB_NAME", "sozialraum")
+        )
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,6 +1,7 @@
 """What the teams do: consultation-hour series, the presence-activity log, projects, closure
 periods, topics and the team-month review."""
 
+import pgtrigger
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -14,6 +15,28 @@ from sozialraum.models import Municipality, Team, User, Versioned
 from sozialraum.text import GermanSortKey
 
 MAX_COUNT = 999
+
+# The summary the dashboards read: one row per day, team, municipality, kind, venue kind and
+# status with the sums of the activities behind it. Database triggers on Activity keep it right
+# whoever writes (the form, a bulk update, SQL); ``rebuild_activity_summary`` recomputes it.
+SUMMARY_DELTA_SQL = """
+    INSERT INTO teams_activitysummary (date, team_id, municipality_id, kind, venue_kind, status,
+        activities, children, young_people, parents, professionals, others, helps_initiated)
+    VALUES ({row}.date, {row}.team_id, {row}.municipality_id, {row}.kind,
+        COALESCE((SELECT p.kind FROM teams_consultationhour c
+                  JOIN kooperation_partner p ON p.id = c.venue_id
+                  WHERE c.id = {row}.consultation_hour_id), ''),
+        {row}.status, {sign}1, {sign}{row}.children, {sign}{row}.young_people, {sign}{row}.parents,
+        {sign}{row}.professionals, {sign}{row}.others, {sign}{row}.helps_initiated)
+    ON CONFLICT (date, team_id, municipality_id, kind, venue_kind, status) DO UPDATE SET
+        activities = teams_activitysummary.activities + EXCLUDED.activities,
+        children = teams_activitysummary.children + EXCLUDED.children,
+        young_people = teams_activitysummary.young_people + EXCLUDED.young_people,
+        parents = teams_activitysummary.parents + EXCLUDED.parents,
+        professionals = teams_activitysummary.professionals + EXCLUDED.professionals,
+        others = teams_activitysummary.others + EXCLUDED.others,
+        helps_initiated = teams_activitysummary.helps_initiated + EXCLUDED.helps_initiated;
+"""
 
 
 class Topic(models.Model):
@@ -327,6 +350,20 @@ class Activity(Versioned):
                 violation_error_message=_("The end must be after the start."),
             ),
         ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="activity_summary",
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                when=pgtrigger.After,
+                func=(
+                    "IF TG_OP <> 'INSERT' THEN "
+                    + SUMMARY_DELTA_SQL.format(row="OLD", sign="-")
+                    + " END IF; IF TG_OP <> 'DELETE' THEN "
+                    + SUMMARY_DELTA_SQL.format(row="NEW", sign="+")
+                    + " END IF; RETURN NULL;"
+                ),
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.date:%d.%m.%Y}"
@@ -336,27 +373,40 @@ class Activity(Versioned):
         return sum(getattr(self, name) for name in self.COUNT_FIELDS)
 
 
+@audited()
 class TeamMonthReview(models.Model):
-    """A team's month as reviewed by its Fachbereichsleitung; a signed-off month is locked for
-    staff edits until it is reopened."""
+    """A team's month as reviewed by its Fachbereichsleitung: signed off, it is locked for staff
+    edits; reopened (with a reason), it is open again. The audit trail keeps every change."""
 
     team = models.ForeignKey(
         Team, on_delete=models.CASCADE, related_name="month_reviews", verbose_name=_("team")
     )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
     signed_off_by = models.ForeignKey(
         User,
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("signed off by"),
     )
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
-    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    reopened_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reopened by"),
+    )
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+    reopen_reason = models.CharField(_("reason for reopening"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("team-month review")
         verbose_name_plural = _("team-month reviews")
+        ordering = ["-month", "team"]
         constraints = [
             models.UniqueConstraint(fields=["team", "month"], name="unique_team_month_review"),
             models.CheckConstraint(
@@ -370,3 +420,39 @@ class TeamMonthReview(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.signed_off_at is not None
+
+
+class ActivitySummary(models.Model):
+    """Sums of activities per day, team, municipality, kind, venue kind and status (see above)."""
+
+    date = models.DateField()
+    team = models.ForeignKey(
+        Team, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Activity.Kind.choices)
+    venue_kind = models.CharField(max_length=30, blank=True)
+    status = models.CharField(max_length=20, choices=Activity.Status.choices)
+    activities = models.IntegerField(default=0)
+    children = models.IntegerField(default=0)
+    young_people = models.IntegerField(default=0)
+    parents = models.IntegerField(default=0)
+    professionals = models.IntegerField(default=0)
+    others = models.IntegerField(default=0)
+    helps_initiated = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("activity summary")
+        verbose_name_plural = _("activity summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "team", "municipality", "kind", "venue_kind", "status"],
+                name="activity_summary_key",
+            )
+        ]
+        indexes = [models.Index(fields=["team", "date"], name="summary_team_date")]
+
+    def __str__(self):
+        return f"{self.date} {self.team_id} {self.kind} {self.status}: {self.activities}"

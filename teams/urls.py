@@ -1,19 +1,38 @@
 from django.urls import path
 
-from teams.views import activities, my_week, projects, public, series
+from teams.views import (
+    activities,
+    dashboard,
+    my_week,
+    personal,
+    projects,
+    public,
+    report,
+    reviews,
+    series,
+)
 
 app_name = "teams"
 
 urlpatterns = [
     path("meine-woche/", my_week.MyWeekView.as_view(), name="my_week"),
+    path("auswertung/", dashboard.DashboardView.as_view(), name="dashboard"),
+    path("jahresbericht/", report.AnnualReportView.as_view(), name="annual_report"),
+    path("jahresbericht/pdf/", report.AnnualReportPdfView.as_view(), name="annual_report_pdf"),
     path(
         "meine-woche/erfassen/<int:series>/<str:day>/",
         my_week.MyWeekLogView.as_view(),
         name="my_week_log",
     ),
+    path("meine-aktivitaeten/", personal.MyActivitiesView.as_view(), name="my_activities"),
     path("aktivitaeten/", activities.ActivityListView.as_view(), name="activity_list"),
     path(
         "aktivitaeten/export.csv", activities.ActivityExportView.as_view(), name="activity_export"
+    ),
+    path(
+        "aktivitaeten/export.xlsx",
+        activities.ActivityXlsxExportView.as_view(),
+        name="activity_export_xlsx",
     ),
     path("aktivitaeten/neu/", activities.ActivityCreateView.as_view(), name="activity_create"),
     path("aktivitaeten/<int:pk>/", activities.ActivityDetailView.as_view(), name="activity_detail"),
@@ -52,6 +71,22 @@ urlpatterns = [
     path("projekte/<int:pk>/", projects.ProjectDetailView.as_view(), name="project_detail"),
     path(
         "projekte/<int:pk>/bearbeiten/", projects.ProjectUpdateView.as_view(), name="project_update"
+    ),
+    path("pruefung/", reviews.ReviewListView.as_view(), name="review_list"),
+    path(
+        "pruefung/<int:team>/<int:year>/<int:month>/",
+        reviews.ReviewDetailView.as_view(),
+        name="review_detail",
+    ),
+    path(
+        "pruefung/<int:team>/<int:year>/<int:month>/abzeichnen/",
+        reviews.ReviewSignOffView.as_view(),
+        name="review_sign_off",
+    ),
+    path(
+        "pruefung/<int:team>/<int:year>/<int:month>/wieder-oeffnen/",
+        reviews.ReviewReopenView.as_view(),
+        name="review_reopen",
     ),
     path("sprechstunden/", public.PublicFinderView.as_view(), name="public_finder"),
     path(

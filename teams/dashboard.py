@@ -1,0 +1,315 @@
+"""The figures of the dashboard, read from the activity summary and scoped like every list.
+
+A ``Scope`` is the district, a Mittelbereich, a team or a municipality — only what the user may
+read. Team figures count activities under the team stored on the activity (history stays right
+after a reassignment); municipality figures use the activity's municipality.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kooperation.models import Cooperation, CooperationStatus, PartnerKind
+from sozialraum.models import MiddleArea, Municipality, Team
+from sozialraum.permissions import reads_whole_district, teams_visible_to
+from sozialraum.selectors import assignments_on
+from sozialraum.text import german_sort_key
+from teams.models import Activity, ActivitySummary, ConsultationHour, Project
+from teams.recurrence import occurrences
+
+GROUPS = ("children", "young_people", "parents", "professionals", "others")
+VENUE_BUCKETS = [
+    ("school", gettext_lazy("School"), {PartnerKind.SCHOOL, PartnerKind.SCHOOL_SOCIAL_WORK}),
+    (
+        "youth_house",
+        gettext_lazy("Youth house"),
+        {PartnerKind.YOUTH_HOUSE, PartnerKind.MOBILE_YOUTH_WORK},
+    ),
+    ("town_hall", gettext_lazy("Town hall"), {PartnerKind.TOWN_HALL}),
+]
+OTHER_VENUE = ("other", gettext_lazy("Other venue"))
+
+
+def venue_bucket(kind: str) -> str:
+    for key, _label, kinds in VENUE_BUCKETS:
+        if kind in kinds:
+            return key
+    return OTHER_VENUE[0]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the figures cover: ``kind`` is district, middle_area, team or municipality."""
+
+    kind: str
+    pk: int | None
+    label: str
+
+    @property
+    def key(self) -> str:
+        return self.kind if self.pk is None else f"{self.kind}-{self.pk}"
+
+
+def scopes_for(user) -> list[Scope]:
+    """Every scope the user may look at, widest first."""
+    scopes = []
+    if reads_whole_district(user):
+        scopes.append(Scope("district", None, _("whole district")))
+    teams = list(teams_visible_to(user).select_related("middle_area"))
+    area_ids = {t.middle_area_id for t in teams}
+    all_teams_of = {}
+    for area_id, team_id in Team.objects.filter(middle_area__in=area_ids).values_list(
+        "middle_area_id", "pk"
+    ):
+        all_teams_of.setdefault(area_id, set()).add(team_id)
+    for area in MiddleArea.objects.filter(pk__in=area_ids):
+        # A Mittelbereich only for those who read all its teams (heads, district roles).
+        if all_teams_of[area.pk] <= {t.pk for t in teams}:
+            scopes.append(
+                Scope("middle_area", area.pk, _("Mittelbereich %(name)s") % {"name": area.name})
+            )
+    for team in sorted(teams, key=lambda t: german_sort_key(t.name)):
+        scopes.append(Scope("team", team.pk, _("Team %(name)s") % {"name": team.name}))
+    for municipality in municipalities_of_teams(
+        [t.pk for t in teams], district=reads_whole_district(user)
+    ):
+        scopes.append(Scope("municipality", municipality.pk, municipality.name))
+    return scopes
+
+
+def municipalities_of_teams(team_ids, *, district: bool = False) -> list[Municipality]:
+    queryset = Municipality.objects.all()
+    if not district:
+        queryset = queryset.filter(
+            assignments__in=assignments_on().filter(team__in=team_ids)
+        ).distinct()
+    return sorted(queryset, key=lambda m: german_sort_key(m.name))
+
+
+def activity_filter(scope: Scope, user, prefix: str = "") -> Q:
+    """The condition on activities (or summary rows) for a scope, within the user's teams."""
+    condition = {
+        "district": Q(),
+        "middle_area": Q(**{f"{prefix}team__middle_area": scope.pk}),
+        "team": Q(**{f"{prefix}team": scope.pk}),
+        "municipality": Q(**{f"{prefix}municipality": scope.pk}),
+    }[scope.kind]
+    if not reads_whole_district(user):
+        condition &= Q(**{f"{prefix}team__in": teams_visible_to(user)})
+    return condition
+
+
+def scope_municipality_ids(scope: Scope, user, on: datetime.date) -> list[int]:
+    """The municipalities a scope covers (for the gap list and cooperations), on a date."""
+    if scope.kind == "municipality":
+        return [scope.pk]
+    current = assignments_on(on)
+    if scope.kind == "team":
+        current = current.filter(team=scope.pk)
+    elif scope.kind == "middle_area":
+        current = current.filter(team__middle_area=scope.pk)
+    if not reads_whole_district(user):
+        current = current.filter(team__in=teams_visible_to(user))
+    return list(current.values_list("municipality_id", flat=True))
+
+
+@dataclass
+class Table:
+    """A table of figures: shown on the page, drawn as a chart, exported as CSV and XLSX."""
+
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list] = field(default_factory=list)
+    chart: str = ""  # "bar", "line" or "" for no chart
+
+    @property
+    def chart_id(self) -> str:
+        return f"chart-data-{self.key}"
+
+    def chart_data(self) -> dict:
+        return {
+            "type": self.chart,
+            "labels": [str(row[0]) for row in self.rows],
+            "datasets": [
+                {"label": str(header), "data": [row[i + 1] for row in self.rows]}
+                for i, header in enumerate(self.headers[1:])
+                if all(isinstance(row[i + 1], int | float) for row in self.rows)
+            ],
+        }
+
+
+def month_range(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    months, day = [], start.replace(day=1)
+    while day <= end:
+        months.append(day)
+        day = (day + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def dashboard(user, scope: Scope, start: datetime.date, end: datetime.date, today: datetime.date):
+    """Every table of the dashboard for a scope and period.
+
+    The activity figures come from one pass over the summary (grouped by kind, status and venue
+    kind), the trend from a second and the gap list from a third, whatever the number of rows.
+    """
+    summary = ActivitySummary.objects.filter(activity_filter(scope, user), date__range=(start, end))
+    groups = list(
+        summary.values("kind", "status", "venue_kind")
+        .annotate(n=Sum("activities"), helps=Sum("helps_initiated"), **{g: Sum(g) for g in GROUPS})
+        .order_by()
+    )
+    held = [row for row in groups if row["status"] == Activity.Status.HELD]
+    tables = [
+        _by_kind(groups),
+        _consultations(user, scope, groups, start, min(end, today)),
+        _contacts(held),
+        _trend(user, scope, start, end),
+        _cooperations(user, scope, min(end, today)),
+    ]
+    meeting_kinds = {Activity.Kind.ROUND_TABLE, Activity.Kind.WORKING_GROUP}
+    facts = {
+        "meetings": sum(row["n"] for row in held if row["kind"] in meeting_kinds),
+        "helps": sum(row["helps"] for row in held),
+        "projects": _running_projects(user, scope, start, end),
+        "gaps": _gaps(user, scope, summary, min(end, today)),
+    }
+    return tables, facts
+
+
+def _by_kind(groups) -> Table:
+    counts = {}
+    for row in groups:
+        key = (row["kind"], row["status"])
+        counts[key] = counts.get(key, 0) + row["n"]
+    table = Table(
+        "by_kind",
+        _("Presence activities by kind"),
+        [_("Kind"), _("held"), _("cancelled")],
+        chart="bar",
+    )
+    for kind in Activity.Kind:
+        table.rows.append(
+            [kind.label, counts.get((kind, "held"), 0), counts.get((kind, "cancelled"), 0)]
+        )
+    return table
+
+
+def _consultations(user, scope, groups, start, end) -> Table:
+    """Consultation-hour dates expected (up to today) vs held vs cancelled, by venue kind."""
+    logged = {}
+    for row in groups:
+        if row["kind"] == Activity.Kind.CONSULTATION:
+            key = (venue_bucket(row["venue_kind"]), row["status"])
+            logged[key] = logged.get(key, 0) + row["n"]
+    expected = {}
+    series = ConsultationHour.objects.filter(activity_filter(scope, user)).select_related("venue")
+    if start <= end:
+        for occurrence in occurrences(series, start, end, with_activities=False):
+            if not occurrence.falls_away:
+                key = venue_bucket(occurrence.series.venue.kind)
+                expected[key] = expected.get(key, 0) + 1
+    table = Table(
+        "consultations",
+        _("Consultation hours: dates expected, held and cancelled"),
+        [_("Venue"), _("expected"), _("held"), _("cancelled"), _("held (%)")],
+        chart="bar",
+    )
+    for key, label in [(k, label) for k, label, _kinds in VENUE_BUCKETS] + [OTHER_VENUE]:
+        wanted, done = expected.get(key, 0), logged.get((key, "held"), 0)
+        rate = round(100 * done / wanted) if wanted else "–"
+        table.rows.append([label, wanted, done, logged.get((key, "cancelled"), 0), rate])
+    return table
+
+
+def _contacts(held) -> Table:
+    labels = [_("children"), _("young people"), _("parents"), _("professionals"), _("others")]
+    table = Table("contacts", _("Contacts by group"), [_("Group"), _("Contacts")], chart="bar")
+    table.rows = [
+        [label, sum(row[name] for row in held)] for name, label in zip(GROUPS, labels, strict=True)
+    ]
+    return table
+
+
+def _trend(user, scope, start, end) -> Table:
+    """Held activities per month, against the same months a year earlier."""
+    earlier_start = start.replace(year=start.year - 1)
+    earlier_end = (
+        end.replace(year=end.year - 1)
+        if not (end.month == 2 and end.day == 29)
+        else end.replace(year=end.year - 1, day=28)
+    )
+    rows = (
+        ActivitySummary.objects.filter(activity_filter(scope, user), status=Activity.Status.HELD)
+        .filter(Q(date__range=(start, end)) | Q(date__range=(earlier_start, earlier_end)))
+        .annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(n=Sum("activities"))
+        .order_by()
+    )
+    by_month = {row["month"]: row["n"] for row in rows}
+    table = Table(
+        "trend",
+        _("Held activities per month, against the year before"),
+        [_("Month"), _("this period"), _("a year earlier")],
+        chart="line",
+    )
+    for month in month_range(start, end):
+        before = month.replace(year=month.year - 1)
+        table.rows.append(
+            [month.strftime("%m/%Y"), by_month.get(month, 0), by_month.get(before, 0)]
+        )
+    return table
+
+
+def _cooperations(user, scope, today) -> Table:
+    municipality_ids = scope_municipality_ids(scope, user, today)
+    rows = (
+        Cooperation.objects.filter(
+            partner__municipality__in=municipality_ids, partner__is_active=True
+        )
+        .values("partner__kind", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {(row["partner__kind"], row["status"]): row["n"] for row in rows}
+    statuses = list(CooperationStatus)
+    table = Table(
+        "cooperations",
+        _("Cooperations by status and partner kind"),
+        [_("Partner kind"), *[s.label for s in statuses]],
+    )
+    for kind in PartnerKind:
+        table.rows.append([kind.label, *[counts.get((kind, s), 0) for s in statuses]])
+    return table
+
+
+def _running_projects(user, scope, start, end) -> int:
+    condition = (
+        activity_filter(scope, user) if scope.kind != "municipality" else Q(municipalities=scope.pk)
+    )
+    if scope.kind == "municipality" and not reads_whole_district(user):
+        condition &= Q(team__in=teams_visible_to(user))
+    return (
+        Project.objects.filter(condition)
+        .exclude(status__in=[Project.Status.PLANNED, Project.Status.CANCELLED])
+        .filter(Q(start__isnull=True) | Q(start__lte=end), Q(end__isnull=True) | Q(end__gte=start))
+        .distinct()
+        .count()
+    )
+
+
+def _gaps(user, scope, summary, today) -> list[Municipality]:
+    """The municipalities of the scope without any held activity in the period."""
+    # A deleted activity leaves its summary row at zero: only rows with activities count.
+    held = summary.filter(status=Activity.Status.HELD, activities__gt=0)
+    covered = set(held.values_list("municipality_id", flat=True).distinct())
+    ids = scope_municipality_ids(scope, user, today)
+    return sorted(
+        Municipality.objects.filter(pk__in=ids).exclude(pk__in=covered),
+        key=lambda m: german_sort_key(m.name),
+    )

@@ -1,0 +1,450 @@
+"""The team-month review (Prüfung): a Fachbereichsleitung signs off a team's month.
+
+Who: the heads of the team's Mittelbereich and Administration sign off and reopen; everyone who
+reads the team (``teams_visible_to``: its staff, Amtsleitung, …) sees the state. A signed-off
+month is locked for staff edits (``teams.permissions.is_month_locked``); reopening needs a
+reason. Every change of a review row is kept by the audit trail (``TeamMonthReviewEvent``).
+
+Selectors read the overview and a month in a constant number of queries; services write with a
+row lock, so two heads signing off the same month at once make one row and one sign-off.
+"""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sozialraum.models import Team, User
+from sozialraum.permissions import is_administration, scope_of, teams_visible_to
+from teams.models import Activity, TeamMonthReview
+from teams.permissions import month_of
+
+COUNT_FIELDS = Activity.COUNT_FIELDS
+
+
+class State:
+    """The state of a team-month, as the pages show it."""
+
+    RUNNING = "running"  # the month is not over yet
+    OPEN = "open"  # over, never signed off
+    SIGNED_OFF = "signed_off"
+    REOPENED = "reopened"  # signed off once, reopened since
+
+    LABELS = {
+        RUNNING: gettext_lazy("running"),
+        OPEN: gettext_lazy("open"),
+        SIGNED_OFF: gettext_lazy("signed off"),
+        REOPENED: gettext_lazy("reopened"),
+    }
+
+
+def today() -> datetime.date:
+    """The local date; one place, so that tests can set it."""
+    return timezone.localdate()
+
+
+# --- Who ------------------------------------------------------------------------------------
+
+
+def can_review(user, team: Team) -> bool:
+    """Signs off and reopens: the heads of the team's Mittelbereich and Administration."""
+    return is_administration(user) or team.middle_area_id in scope_of(user).headed_area_ids
+
+
+def review_refusal(user, team: Team) -> str:
+    """Why the user may not sign off or reopen this team's months (for 403), or ''."""
+    if can_review(user, team):
+        return ""
+    return _(
+        "Months are signed off and reopened by the Fachbereichsleitung of the team's "
+        "Mittelbereich and by Administration."
+    )
+
+
+def team_for(user, team_id: int) -> Team | None:
+    """The team if the user may read its work, else None (the pages answer 404)."""
+    return teams_visible_to(user).select_related("middle_area").filter(pk=team_id).first()
+
+
+# --- Months ---------------------------------------------------------------------------------
+
+
+def add_months(month: datetime.date, count: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + count
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    return add_months(month, 1) - datetime.timedelta(days=1)
+
+
+def is_over(month: datetime.date, on: datetime.date) -> bool:
+    """A month can be signed off from the first day of the next month on."""
+    return month < month_of(on)
+
+
+def overview_months(on: datetime.date, year: int | None = None) -> list[datetime.date]:
+    """The months the overview shows, oldest first.
+
+    Without a year: January of the year of the last complete month up to the current month (in
+    January, the whole previous year is still there to be signed off). With a year: its
+    months, up to the current month.
+    """
+    current = month_of(on)
+    if year is None:
+        first = datetime.date(add_months(current, -1).year, 1, 1)
+        last = current
+    else:
+        first = datetime.date(year, 1, 1)
+        last = min(datetime.date(year, 12, 1), current)
+    months = []
+    month = first
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+# --- The overview ---------------------------------------------------------------------------
+
+
+@dataclass
+class TeamMonth:
+    """One team's month on the overview: the review (if any) and the activity counts."""
+
+    team: Team
+    month: datetime.date
+    review: TeamMonthReview | None
+    is_over: bool
+    activities: int = 0
+    held: int = 0
+    cancelled: int = 0
+
+    @property
+    def state(self) -> str:
+        return state_of(self.review, is_over=self.is_over)
+
+    @property
+    def state_label(self) -> str:
+        return State.LABELS[self.state]
+
+    @property
+    def needs_review(self) -> bool:
+        return self.state in (State.OPEN, State.REOPENED)
+
+
+@dataclass
+class TeamRow:
+    team: Team
+    months: list[TeamMonth]
+    may_review: bool
+
+    @property
+    def open_months(self) -> list[TeamMonth]:
+        return [m for m in self.months if m.needs_review]
+
+
+def state_of(review: TeamMonthReview | None, *, is_over: bool) -> str:
+    if review is not None and review.signed_off_at is not None:
+        return State.SIGNED_OFF
+    if review is not None and review.reopened_at is not None:
+        return State.REOPENED
+    return State.OPEN if is_over else State.RUNNING
+
+
+def overview_teams(user, first: datetime.date, last: datetime.date) -> QuerySet[Team]:
+    """The teams the user reads: the active ones and those with activities in the period."""
+    active_then = Activity.objects.filter(date__range=(first, month_end(last))).values("team_id")
+    return (
+        teams_visible_to(user)
+        .filter(Q(is_active=True) | Q(pk__in=active_then))
+        .select_related("middle_area")
+    )
+
+
+def month_counts(team_ids, first: datetime.date, last: datetime.date) -> dict:
+    """(team id, month) → (activities, held, cancelled), in one query."""
+    rows = (
+        Activity.objects.filter(team__in=team_ids, date__range=(first, month_end(last)))
+        .annotate(month=TruncMonth("date"))
+        .values("team_id", "month")
+        .annotate(
+            total=Count("pk"),
+            held=Count("pk", filter=Q(status=Activity.Status.HELD)),
+            cancelled=Count("pk", filter=Q(status=Activity.Status.CANCELLED)),
+        )
+        .order_by()
+    )
+    return {
+        (row["team_id"], row["month"]): (row["total"], row["held"], row["cancelled"])
+        for row in rows
+    }
+
+
+def overview(user, months: list[datetime.date], on: datetime.date) -> list[TeamRow]:
+    """Per team the user reads, its months with state and counts. Three queries."""
+    if not months:
+        return []
+    first, last = months[0], months[-1]
+    teams = list(overview_teams(user, first, last))
+    team_ids = [team.pk for team in teams]
+    counts = month_counts(team_ids, first, last)
+    reviews = {
+        (review.team_id, review.month): review
+        for review in TeamMonthReview.objects.filter(
+            team__in=team_ids, month__range=(first, last)
+        ).select_related("signed_off_by", "reopened_by")
+    }
+    rows = []
+    for team in teams:
+        cells = []
+        for month in months:
+            total, held, cancelled = counts.get((team.pk, month), (0, 0, 0))
+            cells.append(
+                TeamMonth(
+                    team=team,
+                    month=month,
+                    review=reviews.get((team.pk, month)),
+                    is_over=is_over(month, on),
+                    activities=total,
+                    held=held,
+                    cancelled=cancelled,
+                )
+            )
+        rows.append(TeamRow(team=team, months=cells, may_review=can_review(user, team)))
+    return rows
+
+
+# --- One month ------------------------------------------------------------------------------
+
+
+def month_activities(team: Team, month: datetime.date) -> QuerySet[Activity]:
+    return (
+        Activity.objects.filter(team=team, date__range=(month, month_end(month)))
+        .select_related("municipality", "consultation_hour__venue", "body", "project")
+        .order_by("date", "start_time", "pk")
+    )
+
+
+@dataclass
+class KindTotal:
+    kind: str
+    label: str
+    held: int = 0
+    cancelled: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.held + self.cancelled
+
+
+@dataclass
+class MonthTotals:
+    """What a team did in a month, summed from its activities."""
+
+    activities: int = 0
+    held: int = 0
+    cancelled: int = 0
+    by_kind: list[KindTotal] = field(default_factory=list)
+    contacts: dict[str, int] = field(default_factory=dict)
+    helps_initiated: int = 0
+
+    @property
+    def contacts_total(self) -> int:
+        return sum(self.contacts.values())
+
+    @property
+    def contact_rows(self) -> list[tuple[str, int]]:
+        """(label, sum) per group, in the order of the form."""
+        return [
+            (Activity._meta.get_field(name).verbose_name, self.contacts[name])
+            for name in COUNT_FIELDS
+        ]
+
+
+def month_totals(activities) -> MonthTotals:
+    """Sums of a month's activities: by kind (held/cancelled), contacts by group, helps."""
+    held = Counter()
+    cancelled = Counter()
+    contacts = dict.fromkeys(COUNT_FIELDS, 0)
+    helps = 0
+    for activity in activities:
+        if activity.status == Activity.Status.CANCELLED:
+            cancelled[activity.kind] += 1
+        else:
+            held[activity.kind] += 1
+        for name in COUNT_FIELDS:
+            contacts[name] += getattr(activity, name)
+        helps += activity.helps_initiated
+    by_kind = [
+        KindTotal(kind, label, held[kind], cancelled[kind])
+        for kind, label in Activity.Kind.choices
+        if held[kind] or cancelled[kind]
+    ]
+    return MonthTotals(
+        activities=sum(held.values()) + sum(cancelled.values()),
+        held=sum(held.values()),
+        cancelled=sum(cancelled.values()),
+        by_kind=by_kind,
+        contacts=contacts,
+        helps_initiated=helps,
+    )
+
+
+def review_of(team: Team, month: datetime.date) -> TeamMonthReview | None:
+    return (
+        TeamMonthReview.objects.filter(team=team, month=month)
+        .select_related("signed_off_by", "reopened_by")
+        .first()
+    )
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime.datetime | None
+    action: str
+    label: str
+    user: User | None
+    text: str
+
+
+def review_history(review: TeamMonthReview | None) -> list[HistoryEntry]:
+    """What happened to the review row, oldest first, from the audit trail."""
+    if review is None:
+        return []
+    events = review.events.select_related("signed_off_by", "reopened_by").order_by("pgh_id")
+    entries = []
+    previous = None
+    for event in events:
+        signed_now = event.signed_off_at is not None and (
+            previous is None or previous.signed_off_at != event.signed_off_at
+        )
+        reopened_now = event.reopened_at is not None and (
+            previous is None or previous.reopened_at != event.reopened_at
+        )
+        if signed_now:
+            entry = HistoryEntry(
+                event.signed_off_at,
+                State.SIGNED_OFF,
+                _("signed off"),
+                event.signed_off_by,
+                event.comment,
+            )
+        elif reopened_now:
+            entry = HistoryEntry(
+                event.reopened_at,
+                State.REOPENED,
+                _("reopened"),
+                event.reopened_by,
+                event.reopen_reason,
+            )
+        else:
+            entry = HistoryEntry(event.pgh_created_at, "changed", _("changed"), None, "")
+        entries.append(entry)
+        previous = event
+    return entries
+
+
+# --- Writing --------------------------------------------------------------------------------
+
+
+class ReviewRefused(Exception):  # noqa: N818 - a refusal with a message for the user
+    """A sign-off or reopening the rules do not allow; ``field`` names the form field."""
+
+    def __init__(self, message: str, *, field: str | None = None, conflict: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.conflict = conflict
+
+
+def month_label(month: datetime.date) -> str:
+    return date_format(month, "YEAR_MONTH_FORMAT")
+
+
+def _when(value: datetime.datetime) -> str:
+    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
+def sign_off(*, team: Team, month: datetime.date, user: User, comment: str = "") -> TeamMonthReview:
+    """Sign off a team's month: from now on its activities are locked for staff edits.
+
+    Raises ``PermissionDenied`` for a user who may not review the team and ``ReviewRefused``
+    for a month that is not over yet or is already signed off (e.g. by a second head a moment
+    earlier: the row is locked, so the second sign-off sees the first).
+    """
+    if not can_review(user, team):
+        raise PermissionDenied(review_refusal(user, team))
+    month = month_of(month)
+    if not is_over(month, today()):
+        raise ReviewRefused(
+            _(
+                "%(month)s is not over yet. A month can be signed off from the first day of the "
+                "next month on."
+            )
+            % {"month": month_label(month)}
+        )
+    signed = {"signed_off_by": user, "signed_off_at": timezone.now(), "comment": comment.strip()}
+    with transaction.atomic():
+        # Locks the row if it exists; creates it (in a savepoint) otherwise. A concurrent
+        # creator makes the insert fail on the unique constraint and the row is read instead.
+        review, created = TeamMonthReview.objects.select_for_update().get_or_create(
+            team=team, month=month, defaults=signed
+        )
+        if created:
+            return review
+        if review.signed_off_at is not None:
+            raise ReviewRefused(
+                _("%(month)s was already signed off by %(user)s at %(time)s.")
+                % {
+                    "month": month_label(month),
+                    "user": review.signed_off_by or _("someone"),
+                    "time": _when(review.signed_off_at),
+                },
+                conflict=True,
+            )
+        for name, value in signed.items():
+            setattr(review, name, value)
+        review.save(update_fields=list(signed))
+    return review
+
+
+def reopen(*, team: Team, month: datetime.date, user: User, reason: str) -> TeamMonthReview:
+    """Reopen a signed-off month, with a reason: its activities can be changed again."""
+    if not can_review(user, team):
+        raise PermissionDenied(review_refusal(user, team))
+    reason = reason.strip()
+    if not reason:
+        raise ReviewRefused(_("Please give the reason for reopening."), field="reason")
+    month = month_of(month)
+    with transaction.atomic():
+        review = TeamMonthReview.objects.select_for_update().filter(team=team, month=month).first()
+        if review is None or review.signed_off_at is None:
+            raise ReviewRefused(
+                _("%(month)s is not signed off, so it cannot be reopened.")
+                % {"month": month_label(month)},
+                conflict=True,
+            )
+        review.signed_off_by = None
+        review.signed_off_at = None
+        review.reopened_by = user
+        review.reopened_at = timezone.now()
+        review.reopen_reason = reason
+        review.save(
+            update_fields=[
+                "signed_off_by",
+                "signed_off_at",
+                "reopened_by",
+                "reopened_at",
+                "reopen_reason",
+            ]
+        )
+    return review
