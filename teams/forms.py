@@ -141,42 +141,24 @@ class ActivityForm(ActivityRulesMixin, VersionedFormMixin, forms.ModelForm):
         return activity
 
 
+def count_field(label) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label, min_value=0, max_value=MAX_COUNT, required=False, widget=COUNT_WIDGET
+    )
+
+
 class QuickLogForm(ActivityRulesMixin, forms.Form):
     """Log one expected date of a consultation-hour series as held or cancelled, in place."""
 
     status = forms.ChoiceField(
         label=_("Status"), choices=Activity.Status.choices, widget=forms.RadioSelect
     )
-    children = forms.IntegerField(
-        label=_("children"), min_value=0, max_value=MAX_COUNT, required=False, widget=COUNT_WIDGET
-    )
-    young_people = forms.IntegerField(
-        label=_("young people"),
-        min_value=0,
-        max_value=MAX_COUNT,
-        required=False,
-        widget=COUNT_WIDGET,
-    )
-    parents = forms.IntegerField(
-        label=_("parents"), min_value=0, max_value=MAX_COUNT, required=False, widget=COUNT_WIDGET
-    )
-    professionals = forms.IntegerField(
-        label=_("professionals"),
-        min_value=0,
-        max_value=MAX_COUNT,
-        required=False,
-        widget=COUNT_WIDGET,
-    )
-    others = forms.IntegerField(
-        label=_("others"), min_value=0, max_value=MAX_COUNT, required=False, widget=COUNT_WIDGET
-    )
-    helps_initiated = forms.IntegerField(
-        label=_("individual helps initiated"),
-        min_value=0,
-        max_value=MAX_COUNT,
-        required=False,
-        widget=COUNT_WIDGET,
-    )
+    children = count_field(_("children"))
+    young_people = count_field(_("young people"))
+    parents = count_field(_("parents"))
+    professionals = count_field(_("professionals"))
+    others = count_field(_("others"))
+    helps_initiated = count_field(_("individual helps initiated"))
     topics = forms.ModelMultipleChoiceField(
         label=_("Topics"),
         queryset=Topic.objects.none(),

@@ -190,6 +190,13 @@ class ContactPersonMixin(EditCheckMixin):
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "partner": self.partner}
 
+    def get_object(self, queryset=None):
+        """The contact, for editing and removing: its partner must be the user's to change."""
+        contact = super().get_object(queryset)
+        self.partner = contact.partner
+        self.check_can_edit(self.partner)
+        return contact
+
 
 class ContactPersonCreateView(ContactPersonMixin, CreateView):
     def dispatch(self, request, *args, **kwargs):
@@ -204,12 +211,6 @@ class ContactPersonCreateView(ContactPersonMixin, CreateView):
 
 
 class ContactPersonUpdateView(ContactPersonMixin, UpdateView):
-    def get_object(self, queryset=None):
-        contact = super().get_object(queryset)
-        self.partner = contact.partner
-        self.check_can_edit(self.partner)
-        return contact
-
     def form_valid(self, form):
         messages.success(self.request, _("Contact person saved."))
         return super().form_valid(form)
@@ -218,12 +219,6 @@ class ContactPersonUpdateView(ContactPersonMixin, UpdateView):
 class ContactPersonDeleteView(ContactPersonMixin, DeleteView):
     template_name = "kooperation/contactperson_confirm_delete.html"
     form_class = DeleteView.form_class
-
-    def get_object(self, queryset=None):
-        contact = super().get_object(queryset)
-        self.partner = contact.partner
-        self.check_can_edit(self.partner)
-        return contact
 
     def form_valid(self, form):
         messages.success(self.request, _("Contact person removed."))
