@@ -20,6 +20,7 @@ from kooperation.models import CooperationStatus, Partner, PartnerKind, SchoolTy
 from sozialraum.concurrency import save_versioned
 from sozialraum.csvfile import CsvFileError, cell_error, read_rows
 from sozialraum.models import Municipality, User
+from sozialraum.spreadsheets import xlsx_bytes
 from sozialraum.text import german_sort_key
 
 COLUMNS = ("name", "kind", "school_type", "municipality", "address", "phone", "email", "website")
@@ -185,13 +186,4 @@ def export_csv(partners) -> str:
 
 
 def export_xlsx(partners) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Partners"))
-    sheet.append(list(EXPORT_COLUMNS))
-    for row in export_rows(partners):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(_("Partners"), [list(EXPORT_COLUMNS), *export_rows(partners)])

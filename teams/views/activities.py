@@ -1,9 +1,10 @@
 import csv
 import datetime
+import itertools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 
 from sozialraum.concurrency import VersionedFormViewMixin
+from sozialraum.spreadsheets import XLSX_CONTENT_TYPE, xlsx_bytes
 from teams import permissions
 from teams.filters import ActivityFilter
 from teams.forms import ActivityForm
@@ -233,34 +235,14 @@ class ActivityXlsxExportView(TemplateView):
     """The filtered activity list as an Excel workbook: the CSV export's rows and columns
     (without the note). Text goes in as text, never as a formula."""
 
-    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
     def get(self, request, *args, **kwargs):
-        import io
-
-        from django.http import HttpResponse
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
         _filterset, rows = filtered_activities(request)
         rows = rows.order_by("-date", "-pk").prefetch_related("topics")
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(_("Activities"))
-
-        def cell(value):
-            if not isinstance(value, str):
-                return value
-            text = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-            text.data_type = "s"  # a leading = stays text, not a formula
-            return text
-
-        sheet.append(EXPORT_HEADER)
-        for activity in rows.iterator(chunk_size=2000):
-            sheet.append([cell(value) for value in export_row(activity)])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=self.content_type)
+        content = xlsx_bytes(
+            _("Activities"),
+            itertools.chain([EXPORT_HEADER], map(export_row, rows.iterator(chunk_size=2000))),
+        )
+        response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="aktivitaeten-{stamp}.xlsx"'
         return response

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from sozialraum.spreadsheets import XLSX_CONTENT_TYPE, xlsx_bytes
 from teams.dashboard import Table, dashboard, scopes_for
 
 PERIODS = [
@@ -109,18 +110,7 @@ def export_table(table: Table, format: str, start, end) -> HttpResponse:
         *[[str(c) if not isinstance(c, int) else c for c in row] for row in table.rows],
     ]
     if format == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(str(table.title)[:31])
-        for row in rows:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        response = HttpResponse(xlsx_bytes(table.title, rows), content_type=XLSX_CONTENT_TYPE)
     else:
         buffer = io.StringIO()
         csv.writer(buffer, delimiter=";").writerows(rows)
