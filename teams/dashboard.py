@@ -19,6 +19,7 @@ from sozialraum.permissions import reads_whole_district, teams_visible_to
 from sozialraum.selectors import assignments_on
 from sozialraum.text import german_sort_key
 from teams.models import Activity, ActivitySummary, ConsultationHour, Project
+from teams.months import month_range
 from teams.recurrence import occurrences
 
 GROUPS = ("children", "young_people", "parents", "professionals", "others")
@@ -141,14 +142,6 @@ class Table:
                 if all(isinstance(row[i + 1], int | float) for row in self.rows)
             ],
         }
-
-
-def month_range(start: datetime.date, end: datetime.date) -> list[datetime.date]:
-    months, day = [], start.replace(day=1)
-    while day <= end:
-        months.append(day)
-        day = (day + datetime.timedelta(days=32)).replace(day=1)
-    return months
 
 
 def dashboard(user, scope: Scope, start: datetime.date, end: datetime.date, today: datetime.date):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from sozialraum.models import Team
 from sozialraum.permissions import is_administration, scope_of, teams_visible_to
 from teams.models import Activity, ConsultationHour, Project, TeamMonthReview
+from teams.months import month_of
 
 
 def activities_visible_to(user) -> QuerySet[Activity]:
@@ -37,10 +38,6 @@ def teams_logging_for(user) -> QuerySet[Team]:
 
 def can_log_for(user, team_id: int) -> bool:
     return team_id in scope_of(user).team_ids
-
-
-def month_of(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
 
 
 def locked_months(

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from sozialraum.models import Team, User
 from sozialraum.permissions import is_administration, scope_of, teams_visible_to
 from teams.models import Activity, TeamMonthReview
-from teams.permissions import month_of
+from teams.months import add_months, month_end, month_of, month_range
 
 COUNT_FIELDS = Activity.COUNT_FIELDS
 
@@ -77,15 +77,6 @@ def team_for(user, team_id: int) -> Team | None:
 # --- Months ---------------------------------------------------------------------------------
 
 
-def add_months(month: datetime.date, count: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + count
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(month: datetime.date) -> datetime.date:
-    return add_months(month, 1) - datetime.timedelta(days=1)
-
-
 def is_over(month: datetime.date, on: datetime.date) -> bool:
     """A month can be signed off from the first day of the next month on."""
     return month < month_of(on)
@@ -105,12 +96,7 @@ def overview_months(on: datetime.date, year: int | None = None) -> list[datetime
     else:
         first = datetime.date(year, 1, 1)
         last = min(datetime.date(year, 12, 1), current)
-    months = []
-    month = first
-    while month <= last:
-        months.append(month)
-        month = add_months(month, 1)
-    return months
+    return month_range(first, last)
 
 
 # --- The overview ---------------------------------------------------------------------------

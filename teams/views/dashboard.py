@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 
 from sozialraum.spreadsheets import XLSX_CONTENT_TYPE, xlsx_bytes
 from teams.dashboard import Table, dashboard, scopes_for
+from teams.months import add_months, month_end, month_of
 
 PERIODS = [
     ("month", _("month")),
@@ -55,14 +56,10 @@ class DashboardForm(forms.Form):
         if period == "custom":
             return data["start"], data["end"]
         if period == "month":
-            start = day.replace(day=1)
-            return start, (start + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(
-                days=1
-            )
+            return month_of(day), month_end(day)
         if period == "quarter":
             start = day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
-            after = (start + datetime.timedelta(days=95)).replace(day=1)
-            return start, after - datetime.timedelta(days=1)
+            return start, month_end(add_months(start, 2))
         return day.replace(month=1, day=1), day.replace(month=12, day=31)
 
     def selected_scope(self):
