@@ -13,7 +13,30 @@ NO_COOPERATION = "none"
 ACTIVE_CHOICES = [("yes", _("active")), ("no", _("inactive")), ("all", _("all"))]
 
 
-class PartnerFilter(django_filters.FilterSet):
+class NetworkFilterMixin:
+    """Search and Mittelbereich filter shared by the partner and Gremium lists."""
+
+    search_fields = ("name",)
+
+    def search(self, queryset, name, value):
+        """Case- and umlaut-insensitive search in the search fields ("rudersberg",
+        "okumenisch" and "ökumenisch" all match "Ökumenischer … Rudersberg")."""
+        keys = {f"search_{field}": GermanSortKey(field) for field in self.search_fields}
+        queryset = queryset.annotate(**keys)
+        for term in german_sort_key(value).split():
+            matches = Q()
+            for key in keys:
+                matches |= Q(**{f"{key}__contains": term})
+            queryset = queryset.filter(matches)
+        return queryset
+
+    def filter_middle_area(self, queryset, name, value):
+        """Records in the municipalities the Mittelbereich's teams serve today."""
+        current = assignments_on().filter(team__middle_area=value)
+        return queryset.filter(municipality__assignments__in=current)
+
+
+class PartnerFilter(NetworkFilterMixin, django_filters.FilterSet):
     """The partner directory's filters; the same filters drive the CSV and Excel export."""
 
     q = django_filters.CharFilter(label=_("Search"), method="search")
@@ -56,6 +79,8 @@ class PartnerFilter(django_filters.FilterSet):
         label=_("Active"), choices=ACTIVE_CHOICES, method="filter_active", empty_label=None
     )
 
+    search_fields = ("name", "address")
+
     class Meta:
         model = Partner
         fields = []
@@ -66,27 +91,11 @@ class PartnerFilter(django_filters.FilterSet):
             data["active"] = "yes"
         super().__init__(data, *args, **kwargs)
 
-    def search(self, queryset, name, value):
-        """Case- and umlaut-insensitive search in name and address ("rudersberg",
-        "okumenisch" and "ökumenisch" all match)."""
-        queryset = queryset.annotate(
-            search_name=GermanSortKey("name"), search_address=GermanSortKey("address")
-        )
-        for term in german_sort_key(value).split():
-            queryset = queryset.filter(
-                Q(search_name__contains=term) | Q(search_address__contains=term)
-            )
-        return queryset
-
     def filter_municipality(self, queryset, name, value):
         return queryset.filter(municipality=value)
 
     def filter_district_wide(self, queryset, name, value):
         return queryset.filter(municipality__isnull=True) if value else queryset
-
-    def filter_middle_area(self, queryset, name, value):
-        current = assignments_on().filter(team__middle_area=value)
-        return queryset.filter(municipality__assignments__in=current)
 
     def filter_team(self, queryset, name, value):
         return queryset.filter(municipality__assignments__in=assignments_on().filter(team=value))
@@ -102,7 +111,7 @@ class PartnerFilter(django_filters.FilterSet):
         return queryset.filter(is_active=value == "yes")
 
 
-class BodyFilter(django_filters.FilterSet):
+class BodyFilter(NetworkFilterMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=BodyKind.choices, empty_label=_("all")
@@ -122,16 +131,6 @@ class BodyFilter(django_filters.FilterSet):
     class Meta:
         model = Body
         fields = []
-
-    def search(self, queryset, name, value):
-        queryset = queryset.annotate(search_name=GermanSortKey("name"))
-        for term in german_sort_key(value).split():
-            queryset = queryset.filter(search_name__contains=term)
-        return queryset
-
-    def filter_middle_area(self, queryset, name, value):
-        current = assignments_on().filter(team__middle_area=value)
-        return queryset.filter(municipality__assignments__in=current)
 
 
 def filtered_partners(data):

@@ -219,7 +219,7 @@ class ConsultationHour(Versioned):
 
     @property
     def target_group_labels(self) -> list[str]:
-        return [TargetGroup(value).label for value in self.target_groups]
+        return [str(TargetGroup(value).label) for value in self.target_groups]
 
 
 @audited()

@@ -18,7 +18,7 @@ from icalendar import Calendar, Event, Timezone, vRecur
 
 from sozialraum.models import Municipality, Team, User
 from sozialraum.text import GermanSortKey, german_sort_key
-from teams.models import Activity, ConsultationHour, TargetGroup
+from teams.models import Activity, ConsultationHour
 from teams.recurrence import describe, occurrences, series_dates
 
 # The finder looks this far ahead for the next dates and shows this many dates that take place.
@@ -78,11 +78,6 @@ def staff_names(series: ConsultationHour) -> list[str]:
     if not series.show_staff_names:
         return []
     return [name for user in series.staff.all() if (name := user.get_full_name())]
-
-
-def target_group_labels(series: ConsultationHour) -> list[str]:
-    labels = dict(TargetGroup.choices)
-    return [str(labels.get(value, value)) for value in series.target_groups]
 
 
 def phone_uri(phone: str) -> str:
@@ -191,7 +186,7 @@ def finder(*, municipality=None, today: datetime.date | None = None) -> Finder:
                 series=series,
                 recurrence=describe(series.rrule),
                 dates=upcoming_dates(by_series[series.pk]),
-                target_groups=target_group_labels(series),
+                target_groups=series.target_group_labels,
                 staff_names=staff_names(series),
             )
         )
@@ -257,7 +252,7 @@ def _event_description(series: ConsultationHour) -> str:
     lines = []
     if series.public_note:
         lines.append(series.public_note)
-    if groups := target_group_labels(series):
+    if groups := series.target_group_labels:
         lines.append(_("For: %(groups)s") % {"groups": ", ".join(groups)})
     if names := staff_names(series):
         lines.append(_("With: %(names)s") % {"names": ", ".join(names)})

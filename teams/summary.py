@@ -5,9 +5,6 @@ bypassed the triggers; the result is the same as the triggers' running sums.
 """
 
 from django.db import connection, transaction
-from django.db.models import Max
-
-from teams.models import Activity
 
 SUMS = ("children", "young_people", "parents", "professionals", "others", "helps_initiated")
 
@@ -28,8 +25,3 @@ def rebuild_activity_summary() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("LOCK TABLE teams_activitysummary IN EXCLUSIVE MODE")
         cursor.execute(REBUILD_SQL)
-
-
-def summary_as_of():
-    """When the newest change to an activity was saved: the summary is current as of then."""
-    return Activity.objects.aggregate(latest=Max("updated_at"))["latest"]

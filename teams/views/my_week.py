@@ -11,7 +11,7 @@ from django.views import View
 from teams import permissions
 from teams.forms import QuickLogForm
 from teams.models import ConsultationHour, Topic
-from teams.recurrence import Occurrence, closures_between, falls_away, series_dates
+from teams.recurrence import Occurrence, occurrences
 from teams.selectors import my_week, series_current, week_activities, week_start
 from teams.services import activity_log_occurrence
 
@@ -85,16 +85,11 @@ class MyWeekLogView(View):
                         "date": occurrence.date.strftime("%d.%m.%Y"),
                     },
                 )
-        elif is_htmx(request):
-            occurrence.form = form
-            return render(
-                request,
-                "teams/_occurrence.html",
-                {"occurrence": occurrence, "today": timezone.localdate()},
-            )
-        else:
+        elif not is_htmx(request):
             context = week_context(request, monday, bound={occurrence.key: form})
             return render(request, "teams/my_week.html", context)
+        else:
+            occurrence.form = form  # the card shows the errors in place
         if is_htmx(request):
             return render(
                 request,
@@ -116,10 +111,7 @@ class MyWeekLogView(View):
             .filter(pk=series_pk)
             .first()
         )
-        if series is None or date not in series_dates(series, date, date):
+        found = occurrences([series], date, date) if series else []
+        if not found:
             raise Http404
-        occurrence = Occurrence(
-            series, date, falls_away(date, series.venue.kind, closures_between(date, date))
-        )
-        occurrence.activity = series.activities.filter(date=date).first()
-        return occurrence
+        return found[0]
