@@ -14,6 +14,7 @@ from kooperation.models import (
 from kooperation.permissions import EditScope, municipalities_editable_by
 from sozialraum.concurrency import VersionedFormMixin
 from sozialraum.models import Municipality, User
+from sozialraum.selectors import active_staff
 from sozialraum.text import GermanSortKey
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -76,15 +77,6 @@ class ContactPersonForm(forms.ModelForm):
         }
 
 
-def staff_choices():
-    """Active users who work in a team: the people a cooperation can be assigned to."""
-    return (
-        User.objects.filter(is_active=True, memberships__isnull=False)
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
-
-
 class CooperationStepForm(VersionedFormMixin, forms.Form):
     """Record where a cooperation stands and what comes next."""
 
@@ -108,7 +100,7 @@ class CooperationStepForm(VersionedFormMixin, forms.Form):
     def __init__(self, *args, cooperation=None, user=None, **kwargs):
         self.instance = cooperation or _NoCooperation()
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = staff_choices()
+        self.fields["responsible"].queryset = active_staff()
         if cooperation is not None:
             for name in ["status", "agreement_date", "responsible", "next_step", "next_step_due"]:
                 self.fields[name].initial = getattr(cooperation, name)
@@ -167,7 +159,7 @@ class BodyForm(VersionedFormMixin, forms.ModelForm):
         for name in ["convener", "members"]:
             self.fields[name].queryset = partners
             self.fields[name].label_from_instance = _partner_label
-        self.fields["representatives"].queryset = staff_choices()
+        self.fields["representatives"].queryset = active_staff()
         self.fields["team"].queryset = self.fields["team"].queryset.filter(is_active=True)
 
 

@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from sozialraum.models import Assignment, MiddleArea, Municipality, Team
+from sozialraum.models import Assignment, MiddleArea, Municipality, Team, User
 from sozialraum.text import GermanSortKey
 
 
@@ -87,3 +87,13 @@ def structure_on(*, on: datetime.date | None = None) -> list[MiddleArea]:
 def _add_totals(target, municipalities: list[Municipality]) -> None:
     target.municipality_count = len(municipalities)
     target.population = sum(m.population or 0 for m in municipalities)
+
+
+def active_staff(teams=None) -> QuerySet[User]:
+    """Active users who work in a team (in one of ``teams``, when given), by name."""
+    members = (
+        User.objects.filter(is_active=True, memberships__isnull=False)
+        if teams is None
+        else User.objects.filter(is_active=True, memberships__team__in=teams)
+    )
+    return members.distinct().order_by("last_name", "first_name", "username")

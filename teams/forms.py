@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from kooperation.forms import DATE_WIDGET
 from kooperation.models import Body, Partner
 from sozialraum.concurrency import VersionedFormMixin
-from sozialraum.models import Municipality, Team, User
+from sozialraum.models import Municipality, Team
+from sozialraum.selectors import active_staff
 from sozialraum.text import GermanSortKey
 from teams import permissions
 from teams.models import MAX_COUNT, Activity, ConsultationHour, Project, TargetGroup, Topic
@@ -18,15 +19,6 @@ NOTE_HELP = _(
     "At most 500 characters. Never anything about clients: no names, initials, ages, "
     "addresses or case details."
 )
-
-
-def team_staff(teams):
-    """Active users in the given teams, for staff choices."""
-    return (
-        User.objects.filter(is_active=True, memberships__team__in=teams)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
 
 
 def partner_label(partner: Partner) -> str:
@@ -107,7 +99,7 @@ class ActivityForm(ActivityRulesMixin, VersionedFormMixin, forms.ModelForm):
         partners = Partner.objects.filter(is_active=True).select_related("municipality")
         self.fields["partners"].queryset = partners.order_by(GermanSortKey("name"))
         self.fields["partners"].label_from_instance = partner_label
-        self.fields["staff"].queryset = team_staff(teams.values("pk"))
+        self.fields["staff"].queryset = active_staff(teams.values("pk"))
         self.fields["topics"].queryset = Topic.objects.filter(
             Q(is_active=True) | Q(activities=self.instance.pk or 0)
         ).distinct()
@@ -282,7 +274,7 @@ class ConsultationHourForm(VersionedFormMixin, forms.ModelForm):
             GermanSortKey("municipality__name"), GermanSortKey("name")
         )
         self.fields["venue"].label_from_instance = partner_label
-        self.fields["staff"].queryset = team_staff(teams.values("pk"))
+        self.fields["staff"].queryset = active_staff(teams.values("pk"))
         if self.instance.pk:
             for name, value in parse_rrule(self.instance.rrule).items():
                 self.fields[name].initial = value
