@@ -2,6 +2,7 @@
 in which team, who heads which Mittelbereich, and which team is responsible for which
 municipality on which date."""
 
+import pghistory
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import BigIntegerRangeField, DateRangeField, RangeOperators
@@ -14,8 +15,21 @@ from sozialraum.audit import audited
 from sozialraum.text import GermanSortKey
 
 
+# Password hashes and login times stay out of the audit trail; a login records no event.
+@audited(exclude=["password", "last_login"])
 class User(AbstractUser):
-    """A person who signs in: staff, heads, leadership, administration."""
+    """A person who signs in: staff, heads, leadership, administration.
+
+    ``is_pseudonym`` marks the placeholder accounts that retention puts in the place of real
+    staff on old activities (see ``teams.retention``); they never sign in.
+    """
+
+    is_pseudonym = models.BooleanField(
+        _("pseudonym"),
+        default=False,
+        editable=False,
+        help_text=_("A placeholder that replaced a staff member on old activities."),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
@@ -24,6 +38,17 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+
+# Group memberships carry the roles Amtsleitung and Administration: record who gave or took them.
+UserGroupEvent = pghistory.create_event_model(
+    User.groups.through,
+    pghistory.InsertEvent(),
+    pghistory.DeleteEvent(),
+    model_name="UserGroupEvent",
+    app_label="sozialraum",
+    abstract=False,
+)
 
 
 @audited()

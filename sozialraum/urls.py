@@ -5,11 +5,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from sozialraum import views
+from sozialraum.views import assignments, audit, structure, users
 
 sozialraum_patterns = [
-    path("", views.HomeView.as_view(), name="home"),
-    path("sozialraeume/", views.StructureView.as_view(), name="structure"),
+    path("", structure.HomeView.as_view(), name="home"),
+    path("sozialraeume/", structure.StructureView.as_view(), name="structure"),
+    *assignments.urlpatterns,
+    *users.urlpatterns,
+    *audit.urlpatterns,
 ]
 
 urlpatterns = [

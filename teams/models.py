@@ -39,6 +39,7 @@ SUMMARY_DELTA_SQL = """
 """
 
 
+@audited()
 class Topic(models.Model):
     """A topic from the maintained list (e.g. school problems, family conflicts)."""
 
@@ -54,6 +55,7 @@ class Topic(models.Model):
         return self.name
 
 
+@audited()
 class ClosurePeriod(models.Model):
     """A period in which venues of some kinds are closed, e.g. school holidays close schools
     (but not town halls). No venue kinds means every venue is closed."""

@@ -1,0 +1,3 @@
+"""assignments pages (in progress)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""audit pages (in progress)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""users pages (in progress)."""
+
+urlpatterns = []
