@@ -1,12 +1,13 @@
 """Reads of the social-space structure."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from sozialraum.models import Assignment, MiddleArea, Municipality, Team, User
-from sozialraum.text import GermanSortKey
+from sozialraum.text import GermanSortKey, german_sort_key
 
 
 def _today(on: datetime.date | None) -> datetime.date:
@@ -97,3 +98,37 @@ def active_staff(teams=None) -> QuerySet[User]:
         else User.objects.filter(is_active=True, memberships__team__in=teams)
     )
     return members.distinct().order_by("last_name", "first_name", "username")
+
+
+@dataclass
+class MunicipalityAssignments:
+    """A municipality with its assignments (oldest first), the one running on a date and the
+    next one planned after it."""
+
+    municipality: Municipality
+    assignments: list[Assignment]
+    current: Assignment | None = None
+    planned: Assignment | None = None
+
+
+def assignment_overview(*, on: datetime.date | None = None) -> list[tuple]:
+    """``(middle area or None, [MunicipalityAssignments])`` grouped by the Mittelbereich of the
+    team responsible on ``on``, municipalities without a team last; two queries."""
+    day = _today(on)
+    rows = {m.pk: MunicipalityAssignments(m, []) for m in Municipality.objects.all()}
+    assignments = Assignment.objects.select_related("team__middle_area").order_by("valid_from")
+    for assignment in assignments:
+        row = rows[assignment.municipality_id]
+        row.assignments.append(assignment)
+        if assignment.covers(day):
+            row.current = assignment
+        elif assignment.valid_from > day and row.planned is None:
+            row.planned = assignment
+    groups: dict = {}
+    for row in rows.values():
+        area = row.current.team.middle_area if row.current else None
+        groups.setdefault(area, []).append(row)
+    ordered = sorted((a for a in groups if a is not None), key=lambda a: german_sort_key(a.name))
+    if None in groups:
+        ordered.append(None)
+    return [(area, groups[area]) for area in ordered]

@@ -10,6 +10,25 @@ from django.utils.translation import gettext as _
 from sozialraum.models import Assignment, Municipality, Team
 
 
+def assignment_reassign_check(
+    *, municipality: Municipality, team: Team, effective: datetime.date
+) -> Assignment | None:
+    """Check that ``team`` may take over ``municipality`` from ``effective`` on; return the
+    assignment running on that date (it would end the day before), or None.
+
+    Raises ``ValidationError`` (keyed by form field) when the change breaks a rule.
+    """
+    if not team.is_active:
+        _refuse(
+            "team", _("The team “%(team)s” is inactive.") % {"team": team.name}, "inactive_team"
+        )
+    latest = municipality.assignments.select_related("team").order_by("-valid_from").first()
+    if latest is None:
+        return None
+    _check_can_follow(latest, team, effective)
+    return latest if latest.covers(effective) else None
+
+
 def assignment_reassign(
     *, municipality: Municipality, team: Team, effective: datetime.date
 ) -> Assignment:
@@ -19,24 +38,15 @@ def assignment_reassign(
     with an open end. One transaction: either both rows change or neither does. Raises
     ``ValidationError`` (keyed by form field) when the change breaks a rule.
     """
-    if not team.is_active:
-        _refuse(
-            "team", _("The team “%(team)s” is inactive.") % {"team": team.name}, "inactive_team"
-        )
     with transaction.atomic():
         # Serialise concurrent reassignments of the same municipality.
         Municipality.objects.select_for_update().get(pk=municipality.pk)
-        latest = (
-            municipality.assignments.select_for_update()
-            .select_related("team")
-            .order_by("-valid_from")
-            .first()
+        previous = assignment_reassign_check(
+            municipality=municipality, team=team, effective=effective
         )
-        if latest is not None:
-            _check_can_follow(latest, team, effective)
-            if latest.covers(effective):
-                latest.valid_until = effective - datetime.timedelta(days=1)
-                latest.save(update_fields=["valid_until"])
+        if previous is not None:
+            previous.valid_until = effective - datetime.timedelta(days=1)
+            previous.save(update_fields=["valid_until"])
         new = Assignment(municipality=municipality, team=team, valid_from=effective)
         new.full_clean()
         try:
