@@ -196,7 +196,7 @@ def test_a_change_that_fails_halfway_leaves_nothing_changed(
             answers=answers,
             user=administration,
         )
-    assert "hand it over instead" in " ".join(error.value.messages)
+    assert "Übergeben Sie sie stattdessen" in " ".join(error.value.messages)
     assert snapshot() == before
 
 
