@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format messages install install-dev clean
+.PHONY: run test bench backup restore lint format messages install install-dev clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "Python 3.11 is needed; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -55,6 +55,23 @@ bench: $(VENV)/.runtime
 	@have=$$($(MANAGE) shell -c "from teams.models import Activity; print(Activity.objects.count())" | tail -1); \
 	if [ $$have -lt $(BENCH_COUNT) ]; then $(MANAGE) generate_activities --count $$(($(BENCH_COUNT) - $$have)) --seed 1; fi
 	$(MANAGE) bench --requests 7
+
+# Back up the whole database into var/backups/ (it holds personal data: store it encrypted), and
+# restore one: make restore FILE=var/backups/sozialraum-YYYYMMDD-HHMMSS.dump. Without a
+# DJANGO_SECRET_KEY (a development machine) they run in development mode, like "make run".
+backup restore: export DJANGO_DEBUG ?= $(if $(DJANGO_SECRET_KEY),false,true)
+backup: $(VENV)/.runtime
+	$(MANAGE) backup_db
+
+# Checked when the Makefile is read, so that "make restore" without FILE fails before anything
+# is installed or run (also with "make -n").
+ifneq ($(filter restore,$(MAKECMDGOALS)),)
+ifeq ($(strip $(FILE)),)
+$(error Usage: make restore FILE=var/backups/sozialraum-YYYYMMDD-HHMMSS.dump)
+endif
+endif
+restore: $(VENV)/.runtime
+	$(MANAGE) restore_db "$(FILE)"
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

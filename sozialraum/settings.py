@@ -220,3 +220,10 @@ DISTRICT_CSV = BASE_DIR / "sozialraum" / "data" / "rems-murr-kreis.csv"
 
 # django-pghistory: record who changed what; reads change nothing, so only writes get a context.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+# --- Retention (teams.retention, `manage.py apply_retention`) ---------------------------------
+# Months after which activity notes are blanked, the links of activities to staff pseudonymised
+# and audit events deleted; a run's options override them.
+RETENTION_NOTE_MONTHS = int(os.environ.get("DJANGO_RETENTION_NOTE_MONTHS", "12"))
+RETENTION_STAFF_MONTHS = int(os.environ.get("DJANGO_RETENTION_STAFF_MONTHS", "36"))
+RETENTION_AUDIT_MONTHS = int(os.environ.get("DJANGO_RETENTION_AUDIT_MONTHS", "12"))
