@@ -220,6 +220,10 @@ DISTRICT_CSV = BASE_DIR / "sozialraum" / "data" / "rems-murr-kreis.csv"
 
 # django-pghistory: record who changed what; reads change nothing, so only writes get a context.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# The user↔group link (the roles Amtsleitung and Administration) is Django's own many-to-many
+# table, which has no migrations of ours to carry its audit triggers: install every trigger after
+# each migrate (idempotent; the other models' triggers come with their migrations as well).
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 # --- Retention (teams.retention, `manage.py apply_retention`) ---------------------------------
 # Months after which activity notes are blanked, the links of activities to staff pseudonymised
