@@ -31,7 +31,9 @@ class CooperationAdmin(AdministrationOnly, admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["partner__name", "next_step"]
     list_select_related = ["partner", "responsible"]
-    autocomplete_fields = ["partner", "responsible"]
+    # Users have no admin (roles change on the users-and-roles pages): "responsible" is a
+    # plain select, as autocompletion needs a registered user admin.
+    autocomplete_fields = ["partner"]
     inlines = [CooperationStepInline]
     readonly_fields = ["version", "created_at", "created_by", "updated_at", "updated_by"]
 

@@ -11,5 +11,7 @@ def navigation(request):
     return {
         "user_roles": SimpleLazyObject(lambda: permissions.roles_of(user)),
         "can_use_admin_site": SimpleLazyObject(lambda: permissions.can_use_admin_site(user)),
+        "is_administration": SimpleLazyObject(lambda: permissions.is_administration(user)),
+        "reads_whole_district": SimpleLazyObject(lambda: permissions.reads_whole_district(user)),
         "example_assignment_in_use": SimpleLazyObject(example_assignment_in_use),
     }

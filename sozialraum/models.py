@@ -254,7 +254,8 @@ class Assignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.municipality} → {self.team} ({self.valid_from}–{self.valid_until or '…'})"
+        until = f"{self.valid_until:%d.%m.%Y}" if self.valid_until else "…"
+        return f"{self.municipality} → {self.team} ({self.valid_from:%d.%m.%Y}–{until})"
 
     def covers(self, day) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)

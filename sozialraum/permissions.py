@@ -81,7 +81,11 @@ def scope_of(user: User | AnonymousUser) -> Scope:
 
 def forget_scope(user: User) -> None:
     """Drop the cached scope after the user's roles changed."""
-    user.__dict__.pop("_sozialraum_scope", None)
+    # Works for a plain user and for request.user (a SimpleLazyObject, whose __dict__ is its own).
+    try:
+        del user._sozialraum_scope
+    except AttributeError:
+        pass
 
 
 def roles_of(user) -> list[Role]:
