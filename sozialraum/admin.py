@@ -1,22 +1,29 @@
+from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from sozialraum import permissions
+from sozialraum import permissions, population
+from sozialraum.csvfile import CsvFileError, decode
 from sozialraum.models import (
     Assignment,
-    Headship,
-    Membership,
     MiddleArea,
     Municipality,
     Team,
-    User,
 )
 
 admin.site.site_header = _("Sozialraum administration")
 admin.site.site_title = _("Sozialraum")
 admin.site.index_title = _("Master data")
+
+# Users, memberships, headships and the role groups change only on the users-and-roles pages
+# (sozialraum.accounts), which refuse self-escalation and removing the last Administration.
+admin.site.unregister(Group)
 
 
 class AdministrationOnly:
@@ -35,50 +42,63 @@ class AdministrationOnly:
     has_delete_permission = has_view_permission
 
 
-class MembershipInline(AdministrationOnly, admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["user", "team"]
+class AssignmentsOnTheirOwnPage:
+    """Assignments change only on the Zuständigkeiten pages, which check the rules, show the
+    impact and decide about consultation hours; here they are read, and confirmed."""
+
+    readonly_fields = ["municipality", "team", "valid_from", "valid_until"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
-class HeadshipInline(AdministrationOnly, admin.TabularInline):
-    model = Headship
-    extra = 0
-    autocomplete_fields = ["user", "middle_area"]
-
-
-class AssignmentInline(AdministrationOnly, admin.TabularInline):
+class AssignmentInline(AssignmentsOnTheirOwnPage, AdministrationOnly, admin.TabularInline):
     model = Assignment
     extra = 0
     fields = ["team", "valid_from", "valid_until", "is_example"]
-    autocomplete_fields = ["team"]
     ordering = ["-valid_from"]
-
-
-@admin.register(User)
-class UserAdmin(AdministrationOnly, DjangoUserAdmin):
-    # No superuser flag or single permissions here: roles come from teams, headships and groups.
-    fieldsets = (
-        (None, {"fields": ("username", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-        (_("Access"), {"fields": ("is_active", "is_staff", "groups")}),
-        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
-    )
-    readonly_fields = ["last_login", "date_joined"]
-    inlines = [MembershipInline, HeadshipInline]
-    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
-    list_filter = ["is_active", "is_staff", "groups", "memberships__team", "headships__middle_area"]
 
 
 @admin.register(MiddleArea)
 class MiddleAreaAdmin(AdministrationOnly, admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
-    inlines = [HeadshipInline]
+
+
+class MunicipalityAdminForm(forms.ModelForm):
+    """One form for the change page and the change list's editable columns, so that both refuse
+    a population without its reference date or with a date in the future."""
+
+    class Meta:
+        model = Municipality
+        fields = ["name", "kind", "is_major_district_town", "population", "population_date", "ags"]
+        help_texts = {
+            "population": _("Inhabitants according to the State Statistical Office."),
+            "population_date": _(
+                "The day the population refers to (e.g. 31.12.2024); required with a population, "
+                "not in the future."
+            ),
+        }
+
+    def clean(self):
+        cleaned_data = super().clean()
+        fields = {"population", "population_date"}
+        if fields <= self.fields.keys() and not fields & self.errors.keys():
+            errors = population.population_errors(
+                cleaned_data.get("population"), cleaned_data.get("population_date")
+            )
+            for field, message in errors.items():
+                self.add_error(field, message)
+        return cleaned_data
 
 
 @admin.register(Municipality)
 class MunicipalityAdmin(AdministrationOnly, admin.ModelAdmin):
+    form = MunicipalityAdminForm
+    change_list_template = "admin/sozialraum/municipality/change_list.html"
     list_display = [
         "name",
         "kind",
@@ -87,9 +107,91 @@ class MunicipalityAdmin(AdministrationOnly, admin.ModelAdmin):
         "population_date",
         "ags",
     ]
+    list_editable = ["population", "population_date"]
     list_filter = ["kind", "is_major_district_town", "assignments__team__middle_area"]
     search_fields = ["name", "ags"]
     inlines = [AssignmentInline]
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=MunicipalityAdminForm, **kwargs)
+
+    def get_urls(self):
+        return [csv_import_url(self, self.import_view), *super().get_urls()]
+
+    def import_view(self, request):
+        return csv_import_view(
+            self,
+            request,
+            title=_("Import populations"),
+            columns=population.COLUMNS,
+            explanation=_(
+                "A row names its town or municipality by the official key (ags) or, without "
+                "one, by its name; the population is a whole number, “population as of” a date "
+                "as DD.MM.YYYY or YYYY-MM-DD, not in the future."
+            ),
+            parse=population.parse_populations,
+            save=population.populations_import,
+            summary=self.import_summary,
+        )
+
+    @staticmethod
+    def import_summary(result: population.PopulationImportResult) -> str:
+        return gettext("Import finished: %(updated)d updated, %(unchanged)d unchanged.") % {
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        }
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8, comma or semicolon separated, with the columns described below."),
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+def csv_import_url(model_admin, view):
+    """The URL of a model's CSV import page. It goes before the admin's own URLs, whose
+    ``<path:object_id>/`` would otherwise take "import/" for an object."""
+    opts = model_admin.opts
+    return path(
+        "import/",
+        model_admin.admin_site.admin_view(view),
+        name=f"{opts.app_label}_{opts.model_name}_import",
+    )
+
+
+def csv_import_view(
+    model_admin, request, *, title, columns, explanation, parse, save, summary, example_url=""
+):
+    """An admin page that uploads a CSV file. Every row is checked first (``parse`` raises
+    ``CsvFileError`` with every problem by line and column); any bad row means nothing is
+    saved. ``save`` stores the checked rows and ``summary`` words its result."""
+    if not (model_admin.has_add_permission(request) and model_admin.has_change_permission(request)):
+        raise PermissionDenied
+    opts = model_admin.opts
+    form = CsvUploadForm(request.POST, request.FILES) if request.method == "POST" else None
+    import_errors = []
+    if form is not None and form.is_valid():
+        try:
+            rows = parse(decode(form.cleaned_data["file"].read()))
+        except CsvFileError as error:
+            import_errors = error.errors
+        else:
+            model_admin.message_user(request, summary(save(rows)), messages.SUCCESS)
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": opts,
+        "title": title,
+        "form": form or CsvUploadForm(),
+        "import_errors": import_errors,
+        "columns": columns,
+        "explanation": explanation,
+        "example_url": example_url,
+        "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+    }
+    return TemplateResponse(request, "admin/csv_import.html", context)
 
 
 @admin.register(Team)
@@ -97,33 +199,13 @@ class TeamAdmin(AdministrationOnly, admin.ModelAdmin):
     list_display = ["name", "middle_area", "email", "phone", "is_active"]
     list_filter = ["middle_area", "is_active"]
     search_fields = ["name", "email"]
-    inlines = [MembershipInline]
-
-
-@admin.register(Membership)
-class MembershipAdmin(AdministrationOnly, admin.ModelAdmin):
-    list_display = ["user", "team", "role"]
-    list_filter = ["role", "team__middle_area", "team"]
-    search_fields = ["user__username", "user__first_name", "user__last_name", "team__name"]
-    autocomplete_fields = ["user", "team"]
-    list_select_related = ["user", "team"]
-
-
-@admin.register(Headship)
-class HeadshipAdmin(AdministrationOnly, admin.ModelAdmin):
-    list_display = ["user", "middle_area"]
-    list_filter = ["middle_area"]
-    search_fields = ["user__username", "user__first_name", "user__last_name", "middle_area__name"]
-    autocomplete_fields = ["user", "middle_area"]
-    list_select_related = ["user", "middle_area"]
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(AdministrationOnly, admin.ModelAdmin):
+class AssignmentAdmin(AssignmentsOnTheirOwnPage, AdministrationOnly, admin.ModelAdmin):
     list_display = ["municipality", "team", "valid_from", "valid_until", "is_example"]
     list_filter = ["is_example", "team__middle_area", "team"]
     search_fields = ["municipality__name", "team__name"]
-    autocomplete_fields = ["municipality", "team"]
     list_select_related = ["municipality", "team"]
     date_hierarchy = "valid_from"
     actions = ["confirm_assignments"]

@@ -65,6 +65,7 @@ def test_pages_load_without_csp_violations(page: Page, live_server, demo_users):
     page.goto(f"{live_server.url}/sozialraeume/")
     page.set_viewport_size({"width": 360, "height": 800})
     page.get_by_role("button", name="Navigation anzeigen").click()
+    page.get_by_role("button", name="Verwaltung").click()
 
     expect(page.get_by_role("link", name="Stammdaten")).to_be_visible()
     assert messages == []

@@ -1,10 +1,12 @@
 import pghistory.models
 import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from sozialraum.models import Assignment, Municipality, Team
+from sozialraum.models import Assignment, Headship, Membership, Municipality, Team, User
 
-MODELS = ["user", "middlearea", "municipality", "team", "membership", "headship", "assignment"]
+MODELS = ["middlearea", "municipality", "team", "assignment"]
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -13,6 +15,17 @@ def test_administration_opens_every_changelist(client_for, administration, model
 
     assert response.status_code == 200
     assert response.context["cl"].result_count > 0
+
+
+@pytest.mark.parametrize("model", [User, Membership, Headship, Group])
+def test_users_and_roles_are_not_in_the_admin(client_for, administration, model):
+    """Roles change only on the users-and-roles pages, which enforce the rules."""
+    index = client_for(administration).get(reverse("admin:index"))
+
+    assert not admin.site.is_registered(model)
+    assert model._meta.model_name not in {
+        m["object_name"].lower() for app in index.context["app_list"] for m in app["models"]
+    }
 
 
 def test_admin_index_lists_models_with_german_names(client_for, administration):
@@ -61,23 +74,24 @@ def test_staff_flag_without_administration_role_grants_nothing(client_for, fachk
     assert response.status_code == 403
 
 
-def test_admin_refuses_overlapping_assignment_with_a_message(client_for, administration):
+def test_assignments_change_only_on_the_zustaendigkeiten_pages(client_for, administration):
+    """The admin shows assignments and confirms examples, but adds, moves and deletes none:
+    the Zuständigkeiten pages check the rules and decide about consultation hours."""
+    client = client_for(administration)
     korb = Municipality.objects.get(name="Korb")
+    assignment = korb.assignments.get()
 
-    response = client_for(administration).post(
-        reverse("admin:sozialraum_assignment_add"),
-        {
-            "municipality": korb.pk,
-            "team": Team.objects.get(name="Winnenden").pk,
-            "valid_from": "2020-01-01",
-            "valid_until": "",
-        },
+    add = client.get(reverse("admin:sozialraum_assignment_add"))
+    change = client.post(
+        reverse("admin:sozialraum_assignment_change", args=[assignment.pk]),
+        {"team": Team.objects.get(name="Winnenden").pk, "valid_from": "2020-01-01"},
     )
+    delete = client.get(reverse("admin:sozialraum_assignment_delete", args=[assignment.pk]))
 
-    assert response.status_code == 200
-    assert response.context["adminform"].form.non_field_errors() == [
-        "Diese Stadt/Gemeinde hat in diesem Zeitraum bereits ein zuständiges Team."
-    ]
+    assert add.status_code == 403 and delete.status_code == 403
+    assert change.status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.team.name == "Waiblingen/Korb"
     assert korb.assignments.count() == 1
 
 
@@ -93,8 +107,6 @@ def test_admin_change_is_in_the_audit_trail_with_the_user(client_for, administra
             "phone": team.phone,
             "email": team.email,
             "is_active": "on",
-            "memberships-TOTAL_FORMS": "0",
-            "memberships-INITIAL_FORMS": "0",
         },
     )
 
