@@ -11,6 +11,7 @@ Roles come from the structure itself, after pretix's team-based permissions:
   migration), because these roles span the whole district.
 """
 
+import contextlib
 import datetime
 from dataclasses import dataclass
 
@@ -82,10 +83,8 @@ def scope_of(user: User | AnonymousUser) -> Scope:
 def forget_scope(user: User) -> None:
     """Drop the cached scope after the user's roles changed."""
     # Works for a plain user and for request.user (a SimpleLazyObject, whose __dict__ is its own).
-    try:
+    with contextlib.suppress(AttributeError):
         del user._sozialraum_scope
-    except AttributeError:
-        pass
 
 
 def roles_of(user) -> list[Role]:

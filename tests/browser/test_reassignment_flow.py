@@ -29,7 +29,9 @@ def korb_work(demo_users):
     effective = first_of_next_month()
     for day in (effective - datetime.timedelta(days=3), effective):
         Activity.objects.create(team=team, municipality=korb, date=day, kind="community")
-    school = Partner.objects.create(name="Grundschule Korb", kind=PartnerKind.SCHOOL, municipality=korb)
+    school = Partner.objects.create(
+        name="Grundschule Korb", kind=PartnerKind.SCHOOL, municipality=korb
+    )
     ConsultationHour.objects.create(
         team=team,
         municipality=korb,
@@ -82,7 +84,7 @@ def test_admin_moves_korb_to_winnenden(
         "Waiblingen/Korb",
         "Winnenden",
     ]
-    assert set(
-        Activity.objects.filter(municipality=korb).values_list("team__name", flat=True)
-    ) == {"Waiblingen/Korb"}
+    assert set(Activity.objects.filter(municipality=korb).values_list("team__name", flat=True)) == {
+        "Waiblingen/Korb"
+    }
     assert ConsultationHour.objects.filter(team__name="Winnenden", municipality=korb).exists()

@@ -2,6 +2,7 @@
 and creating, renaming and closing teams."""
 
 import datetime
+import itertools
 import random
 
 import pytest
@@ -34,7 +35,10 @@ def school_korb(korb):
     )
 
 
-def make_series(team, municipality, venue, *, valid_from=D(2026, 1, 6), interval=1, **extra):
+SERIES_START = D(2026, 1, 6)
+
+
+def make_series(team, municipality, venue, *, valid_from=SERIES_START, interval=1, **extra):
     """A Tuesday series (every ``interval`` weeks), 14 to 16 o'clock."""
     return ConsultationHour.objects.create(
         team=team,
@@ -178,7 +182,7 @@ def snapshot():
 def test_a_change_that_fails_halfway_leaves_nothing_changed(
     korb, winnenden, korb_with_work, administration
 ):
-    # Ending the series that starts in January is refused once a date of it is logged – after
+    # Ending the series that starts in January is refused once a date of it is logged, after
     # the assignment and the other series were already changed in the same transaction.
     log(
         korb_with_work["future"].team,
@@ -306,7 +310,7 @@ def test_any_sequence_of_reassignments_leaves_no_overlap_or_gap(
     client_for, administration, district
 ):
     client = client_for(administration)
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 - a repeatable sequence, not a secret
     teams = list(Team.objects.filter(is_active=True))
     municipalities = list(Municipality.objects.order_by("pk")[:4])
     day = D(2026, 12, 1)
@@ -321,7 +325,7 @@ def test_any_sequence_of_reassignments_leaves_no_overlap_or_gap(
     assert assignment_gaps() == []
     for municipality in municipalities:
         periods = list(municipality.assignments.order_by("valid_from"))
-        for before, after in zip(periods, periods[1:], strict=False):
+        for before, after in itertools.pairwise(periods):
             assert before.valid_until == after.valid_from - datetime.timedelta(days=1)
         assert periods[-1].valid_until is None
     assert Assignment.objects.count() > 31
