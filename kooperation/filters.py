@@ -1,34 +1,19 @@
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kooperation.models import Body, BodyKind, CooperationStatus, Partner, PartnerKind, SchoolType
 from kooperation.selectors import partner_list
+from sozialraum.filters import ACTIVE_CHOICES, ActiveByDefaultMixin, SearchMixin
 from sozialraum.models import MiddleArea, Municipality, Team
 from sozialraum.selectors import assignments_on
-from sozialraum.text import GermanSortKey, german_sort_key
+from sozialraum.text import GermanSortKey
 
 NO_COOPERATION = "none"
-ACTIVE_CHOICES = [("yes", _("active")), ("no", _("inactive")), ("all", _("all"))]
 
 
-class NetworkFilterMixin:
+class NetworkFilterMixin(SearchMixin):
     """Search and Mittelbereich filter shared by the partner and Gremium lists."""
-
-    search_fields = ("name",)
-
-    def search(self, queryset, name, value):
-        """Case- and umlaut-insensitive search in the search fields ("rudersberg",
-        "okumenisch" and "ökumenisch" all match "Ökumenischer … Rudersberg")."""
-        keys = {f"search_{field}": GermanSortKey(field) for field in self.search_fields}
-        queryset = queryset.annotate(**keys)
-        for term in german_sort_key(value).split():
-            matches = Q()
-            for key in keys:
-                matches |= Q(**{f"{key}__contains": term})
-            queryset = queryset.filter(matches)
-        return queryset
 
     def filter_middle_area(self, queryset, name, value):
         """Records in the municipalities the Mittelbereich's teams serve today."""
@@ -36,7 +21,7 @@ class NetworkFilterMixin:
         return queryset.filter(municipality__assignments__in=current)
 
 
-class PartnerFilter(NetworkFilterMixin, django_filters.FilterSet):
+class PartnerFilter(NetworkFilterMixin, ActiveByDefaultMixin, django_filters.FilterSet):
     """The partner directory's filters; the same filters drive the CSV and Excel export."""
 
     q = django_filters.CharFilter(label=_("Search"), method="search")
@@ -85,12 +70,6 @@ class PartnerFilter(NetworkFilterMixin, django_filters.FilterSet):
         model = Partner
         fields = []
 
-    def __init__(self, data=None, *args, **kwargs):
-        data = data.copy() if data is not None else {}
-        if not data.get("active"):
-            data["active"] = "yes"
-        super().__init__(data, *args, **kwargs)
-
     def filter_municipality(self, queryset, name, value):
         return queryset.filter(municipality=value)
 
@@ -104,11 +83,6 @@ class PartnerFilter(NetworkFilterMixin, django_filters.FilterSet):
         if value == NO_COOPERATION:
             return queryset.filter(cooperation__isnull=True)
         return queryset.filter(cooperation__status=value)
-
-    def filter_active(self, queryset, name, value):
-        if value == "all":
-            return queryset
-        return queryset.filter(is_active=value == "yes")
 
 
 class BodyFilter(NetworkFilterMixin, django_filters.FilterSet):

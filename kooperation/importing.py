@@ -13,12 +13,11 @@ import pghistory
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kooperation.models import CooperationStatus, Partner, PartnerKind, SchoolType
 from sozialraum.concurrency import save_versioned
-from sozialraum.csvfile import CsvFileError, cell_error, read_rows
+from sozialraum.csvfile import CsvFileError, cell_error, choice_lookup, read_rows
 from sozialraum.models import Municipality, User
 from sozialraum.spreadsheets import xlsx_bytes
 from sozialraum.text import german_sort_key
@@ -36,21 +35,10 @@ class ImportResult:
     names: list[str] = field(default_factory=list)
 
 
-def _choice_lookup(choices) -> dict[str, str]:
-    """Accept a choice's value and its label (German or English), case-insensitively."""
-    lookup = {}
-    for choice in choices:
-        lookup[choice.value.lower()] = choice.value
-        for language in ("de", "en"):
-            with translation.override(language):
-                lookup[str(choice.label).lower()] = choice.value
-    return lookup
-
-
 def parse_partners(text: str) -> list[dict]:
     """Check every row; return the partners' field values or raise ``CsvFileError``."""
-    kinds = _choice_lookup(PartnerKind)
-    school_types = _choice_lookup(SchoolType)
+    kinds = choice_lookup(PartnerKind)
+    school_types = choice_lookup(SchoolType)
     municipalities = {german_sort_key(m.name): m for m in Municipality.objects.all()}
     rows, errors, seen = [], [], {}
     for line, record in read_rows(text, COLUMNS):

@@ -4,6 +4,7 @@ or semicolon separated, errors reported by line and column."""
 import csv
 import io
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -52,3 +53,15 @@ def cell_error(line: int, column: str, message: str) -> str:
         "column": column,
         "message": message,
     }
+
+
+def choice_lookup(choices) -> dict[str, str]:
+    """A choice's value by its value or its label (German or English), case-insensitively, so
+    that a CSV may name a kind as the application shows it or by its key."""
+    lookup = {}
+    for choice in choices:
+        lookup[choice.value.lower()] = choice.value
+        for language in ("de", "en"):
+            with translation.override(language):
+                lookup[str(choice.label).lower()] = choice.value
+    return lookup

@@ -10,7 +10,41 @@ from sozialraum.text import GermanSortKey, german_sort_key
 ACTIVE_CHOICES = [("yes", _("active")), ("no", _("inactive")), ("all", _("all"))]
 
 
-class UserFilter(django_filters.FilterSet):
+class SearchMixin:
+    """A ``search`` filter method over ``search_fields``: every word must occur in one of them,
+    ignoring case and umlauts ("muller" finds "Müller", "okumenisch" finds "Ökumenisch"); core
+    PostgreSQL has no unaccent, so the fields are compared by their German sort key."""
+
+    search_fields = ("name",)
+
+    def search(self, queryset, name, value):
+        keys = {f"search_{field}": GermanSortKey(field) for field in self.search_fields}
+        queryset = queryset.annotate(**keys)
+        for term in german_sort_key(value).split():
+            matches = Q()
+            for key in keys:
+                matches |= Q(**{f"{key}__contains": term})
+            queryset = queryset.filter(matches)
+        return queryset
+
+
+class ActiveByDefaultMixin:
+    """An ``active`` filter (choices ``ACTIVE_CHOICES``) that shows the active records when the
+    request does not choose."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        data = data.copy() if data is not None else {}
+        if not data.get("active"):
+            data["active"] = "yes"
+        super().__init__(data, *args, **kwargs)
+
+    def filter_active(self, queryset, name, value):
+        if value == "all":
+            return queryset
+        return queryset.filter(is_active=value == "yes")
+
+
+class UserFilter(SearchMixin, ActiveByDefaultMixin, django_filters.FilterSet):
     """The user list's filters; without parameters it shows the active accounts."""
 
     q = django_filters.CharFilter(
@@ -40,32 +74,9 @@ class UserFilter(django_filters.FilterSet):
         model = User
         fields = []
 
-    def __init__(self, data=None, *args, **kwargs):
-        data = data.copy() if data is not None else {}
-        if not data.get("active"):
-            data["active"] = "yes"
-        super().__init__(data, *args, **kwargs)
-
-    def search(self, queryset, name, value):
-        """Every word must occur in one of the fields, ignoring case and umlauts ("muller"
-        finds "Müller"); core PostgreSQL has no unaccent, so the fields are translated."""
-        keys = {f"search_{field}": GermanSortKey(field) for field in self.search_fields}
-        queryset = queryset.annotate(**keys)
-        for term in german_sort_key(value).split():
-            matches = Q()
-            for key in keys:
-                matches |= Q(**{f"{key}__contains": term})
-            queryset = queryset.filter(matches)
-        return queryset
-
     def filter_team(self, queryset, name, value):
         return queryset.filter(pk__in=Membership.objects.filter(team=value).values("user"))
 
     def filter_role(self, queryset, name, value):
         """With a team chosen, a team role means that role in that team."""
         return queryset.filter(with_role(value, team=self.form.cleaned_data.get("team")))
-
-    def filter_active(self, queryset, name, value):
-        if value == "all":
-            return queryset
-        return queryset.filter(is_active=value == "yes")

@@ -67,7 +67,7 @@ class ReassignForm(forms.Form):
                 choices=decision.choices,
                 initial=decision.initial,
                 help_text=decision.detail,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 error_messages={"required": _("Decide what happens to this consultation hour.")},
             )
             self.decision_keys.append(decision.key)

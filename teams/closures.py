@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pghistory
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kooperation.importing import ImportResult
 from kooperation.models import PartnerKind
-from sozialraum.csvfile import CsvFileError, cell_error, read_rows
+from sozialraum.csvfile import CsvFileError, cell_error, choice_lookup, read_rows
 from sozialraum.population import date_cell
 from sozialraum.text import german_sort_key
 from teams.models import ClosurePeriod
@@ -39,20 +38,9 @@ class ClosureRow:
         return (german_sort_key(self.name), self.start, self.end)
 
 
-def venue_kind_lookup() -> dict[str, str]:
-    """A venue kind by its key or its label (German or English), case-insensitively."""
-    lookup = {}
-    for kind in PartnerKind:
-        lookup[kind.value.lower()] = kind.value
-        for language in ("de", "en"):
-            with translation.override(language):
-                lookup[str(kind.label).lower()] = kind.value
-    return lookup
-
-
 def parse_closures(text: str) -> list[ClosureRow]:
     """Check every row; return the closure periods or raise ``CsvFileError``."""
-    kinds = venue_kind_lookup()
+    kinds = choice_lookup(PartnerKind)
     rows, errors, seen = [], [], {}
     for line, record in read_rows(text, REQUIRED_COLUMNS):
         row_errors = []
