@@ -45,7 +45,7 @@ def running_series(team: Team, *, on: datetime.date, municipality: Municipality 
     )
     if municipality is not None:
         series = series.filter(municipality=municipality)
-    return series.select_related("venue").order_by("valid_from", "start_time", "pk")
+    return series.select_related("venue", "team").order_by("valid_from", "start_time", "pk")
 
 
 def first_date_from(series: ConsultationHour, day: datetime.date) -> datetime.date | None:

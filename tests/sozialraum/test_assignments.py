@@ -485,3 +485,26 @@ def test_query_counts_do_not_grow_with_the_history(
 LIST_QUERIES = 13
 HISTORY_QUERIES = 14
 TEAMS_QUERIES = 12
+
+
+@pytest.mark.parametrize("series_count", [1, 4])
+def test_preview_queries_do_not_grow_with_the_series(
+    client_for,
+    administration,
+    korb,
+    winnenden,
+    waiblingen_korb,
+    school_korb,
+    series_count,
+    django_assert_num_queries,
+):
+    for _index in range(series_count):
+        make_series(waiblingen_korb, korb, school_korb)
+    client = client_for(administration)
+    url = reverse("sozialraum:assignment_reassign", args=[korb.pk])
+    with django_assert_num_queries(PREVIEW_QUERIES):
+        page = client.post(url, {"team": winnenden.pk, "effective": "2026-12-01"})
+    assert len(page.context["decision_fields"]) == series_count
+
+
+PREVIEW_QUERIES = 18
