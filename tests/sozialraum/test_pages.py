@@ -98,6 +98,25 @@ def test_home_administration_sees_gaps_and_admin_link(client_for, administration
     assert response.context["district"]["municipalities"] == 31
     assert reverse("admin:index").encode() in response.content
     assert response.context["user_roles"] == [Role.ADMINISTRATION]
+    for name in ["assignment_list", "team_list", "user_list", "audit_list"]:
+        assert reverse(f"sozialraum:{name}").encode() in response.content
+
+
+def test_administration_menu_by_role(client_for, demo_users):
+    """Administration sees every administration page in the menu, Amtsleitung the audit trail,
+    the other roles none of them."""
+    pages = ["assignment_list", "team_list", "user_list", "audit_list"]
+    expected = {
+        "admin": pages,
+        "amtsleitung": ["audit_list"],
+        "fbl-backnang": [],
+        "teamleitung": [],
+        "fachkraft": [],
+    }
+    for username, shown in expected.items():
+        html = client_for(demo_users[username]).get(reverse("sozialraum:structure")).content
+        found = [name for name in pages if reverse(f"sozialraum:{name}").encode() in html]
+        assert found == shown, username
 
 
 def test_home_user_without_role_is_told_to_ask_administration(client_for, no_role_user):
