@@ -2,6 +2,7 @@
 or semicolon separated, errors reported by line and column."""
 
 import csv
+import datetime
 import io
 
 from django.utils import translation
@@ -65,3 +66,27 @@ def choice_lookup(choices) -> dict[str, str]:
             with translation.override(language):
                 lookup[str(choice.label).lower()] = choice.value
     return lookup
+
+
+DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d")
+
+
+def parse_day(value: str) -> datetime.date | None:
+    """A date as people type it in Germany (TT.MM.JJJJ) or in ISO form; None if neither."""
+    for date_format in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(value, date_format).date()
+        except ValueError:
+            continue
+    return None
+
+
+def date_cell(value: str, column: str, error) -> datetime.date | None:
+    """A date cell of an import; a bad one is reported through ``error`` by its column."""
+    day = parse_day(value)
+    if day is None:
+        error(
+            column,
+            _("“%(value)s” is not a date (DD.MM.YYYY or YYYY-MM-DD).") % {"value": value},
+        )
+    return day

@@ -15,13 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sozialraum.csvfile import CsvFileError, cell_error, read_rows
+from sozialraum.csvfile import CsvFileError, cell_error, date_cell, read_rows
 from sozialraum.models import Municipality
 from sozialraum.text import german_sort_key
 
 COLUMNS = ("ags", "name", "population", "population as of")
 REQUIRED_COLUMNS = ("population", "population as of")
-DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d")
 MAX_POPULATION = 99_999_999
 # Spreadsheets write large numbers with thousands separators ("39.512" or "39 512").
 POPULATION = re.compile(r"\d{1,3}(?:[. \u00a0]\d{3})+|\d+")
@@ -31,16 +30,6 @@ POPULATION = re.compile(r"\d{1,3}(?:[. \u00a0]\d{3})+|\d+")
 class PopulationImportResult:
     updated: int = 0
     unchanged: int = 0
-
-
-def parse_day(value: str) -> datetime.date | None:
-    """A date as people type it in Germany (TT.MM.JJJJ) or in ISO form; None if neither."""
-    for date_format in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(value, date_format).date()
-        except ValueError:
-            continue
-    return None
 
 
 def population_errors(population: int | None, as_of: datetime.date | None) -> dict[str, str]:
@@ -132,17 +121,6 @@ def _figure(record, error) -> tuple[int | None, datetime.date | None]:
         for message in population_errors(population, as_of).values():
             error("population as of", message)
     return population, as_of
-
-
-def date_cell(value: str, column: str, error) -> datetime.date | None:
-    """A date cell of an import; a bad one is reported through ``error`` by its column."""
-    day = parse_day(value)
-    if day is None:
-        error(
-            column,
-            _("“%(value)s” is not a date (DD.MM.YYYY or YYYY-MM-DD).") % {"value": value},
-        )
-    return day
 
 
 def populations_import(

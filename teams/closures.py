@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 
 from kooperation.importing import ImportResult
 from kooperation.models import PartnerKind
-from sozialraum.csvfile import CsvFileError, cell_error, choice_lookup, read_rows
-from sozialraum.population import date_cell
+from sozialraum.csvfile import CsvFileError, cell_error, choice_lookup, date_cell, read_rows
 from sozialraum.text import german_sort_key
 from teams.models import ClosurePeriod
 
