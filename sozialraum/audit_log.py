@@ -58,6 +58,18 @@ KIND_LABELS = {
         gettext_lazy("role group membership"),
         gettext_lazy("role group memberships"),
     ),
+    "teams.activity_staff": (
+        gettext_lazy("staff member of an activity"),
+        gettext_lazy("staff members of activities"),
+    ),
+    "teams.activity_partners": (
+        gettext_lazy("partner involved in an activity"),
+        gettext_lazy("partners involved in activities"),
+    ),
+    "teams.activity_topics": (
+        gettext_lazy("topic of an activity"),
+        gettext_lazy("topics of activities"),
+    ),
 }
 
 

@@ -1,6 +1,7 @@
 """What the teams do: consultation-hour series, the presence-activity log, projects, closure
 periods, topics and the team-month review."""
 
+import pghistory
 import pgtrigger
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator
@@ -373,6 +374,25 @@ class Activity(Versioned):
     @property
     def contacts(self) -> int:
         return sum(getattr(self, name) for name in self.COUNT_FIELDS)
+
+
+def _audited_links(field, name: str):
+    """Record who added or removed a link of an activity (its staff, partners, topics): Django's
+    link tables have no migrations of ours, so their triggers are installed after each migrate
+    (settings.PGTRIGGER_INSTALL_ON_MIGRATE)."""
+    return pghistory.create_event_model(
+        field.through,
+        pghistory.InsertEvent(),
+        pghistory.DeleteEvent(),
+        model_name=name,
+        app_label="teams",
+        abstract=False,
+    )
+
+
+ActivityStaffEvent = _audited_links(Activity.staff, "ActivityStaffEvent")
+ActivityPartnerEvent = _audited_links(Activity.partners, "ActivityPartnerEvent")
+ActivityTopicEvent = _audited_links(Activity.topics, "ActivityTopicEvent")
 
 
 @audited()

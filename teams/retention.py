@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 import pghistory.models
+import pgtrigger
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
 from django.conf import settings
@@ -31,10 +32,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sozialraum.models import User
-from teams.models import Activity, ActivityEvent
+from teams.models import Activity, ActivityEvent, ActivityStaffEvent
 
 PSEUDONYM_PREFIX = "pseudonym-"
 Staff = Activity.staff.through
+STAFF_LINK_TRIGGERS = ("teams.Activity_staff:insert_insert", "teams.Activity_staff:delete_delete")
 # Serialises overlapping runs (e.g. a slow first run and the next day's timer).
 ADVISORY_LOCK = 7_462_001
 PERIODS = ("note_months", "staff_months", "audit_months")
@@ -109,13 +111,15 @@ class Outcome:
     contexts: int = 0
     snapshot_notes: int = 0
     snapshot_staff: int = 0
+    link_events: int = 0
     note_ids: list[int] = field(default_factory=list)  # filled only when asked for
     staff_ids: list[int] = field(default_factory=list)
 
     @property
     def changes_nothing(self) -> bool:
         counts = [self.notes, self.staff_activities, self.staff_links, self.contexts]
-        counts += [self.snapshot_notes, self.snapshot_staff, *self.events.values()]
+        counts += [self.snapshot_notes, self.snapshot_staff, self.link_events]
+        counts += self.events.values()
         return not any(counts)
 
 
@@ -188,6 +192,14 @@ def _snapshot_notes_due(cutoffs: Cutoffs):
 def _snapshot_staff_due(cutoffs: Cutoffs):
     people = Q(created_by__isnull=False) | Q(updated_by__isnull=False)
     return _kept_snapshots(cutoffs).filter(people, _snapshots_of(cutoffs.staff))
+
+
+def _link_events_due(cutoffs: Cutoffs):
+    """Kept audit entries that link a person to an activity dated before the staff cut-off."""
+    old = Activity.objects.filter(date__lt=cutoffs.staff).values("pk")
+    return ActivityStaffEvent.objects.filter(
+        pgh_created_at__gte=cutoffs.audit_moment, activity__in=old, user__is_pseudonym=False
+    )
 
 
 # --- Pseudonyms --------------------------------------------------------------------------------
@@ -279,6 +291,7 @@ def plan_retention(cutoffs: Cutoffs, *, with_ids: bool = False) -> Outcome:
         contexts=_contexts_due(cutoffs).count(),
         snapshot_notes=_snapshot_notes_due(cutoffs).count(),
         snapshot_staff=_snapshot_staff_due(cutoffs).count(),
+        link_events=_link_events_due(cutoffs).count(),
     )
     if with_ids:
         _add_ids(plan)
@@ -330,7 +343,10 @@ def _apply_activities(result: Outcome) -> None:
     size = _largest_staff(cutoffs)
     if size:
         pseudonym_ids, result.pseudonyms_created = _pseudonym_ids(size)
-        result.staff_links = _replace_links(cutoffs, pseudonym_ids)
+        # Not recorded link by link: a "removed" entry would name the very person whose link
+        # goes. The activities' own rows record the run (created_by/updated_by cleared).
+        with pgtrigger.ignore(*STAFF_LINK_TRIGGERS):
+            result.staff_links = _replace_links(cutoffs, pseudonym_ids)
 
 
 def _apply_audit(result: Outcome) -> None:
@@ -342,3 +358,4 @@ def _apply_audit(result: Outcome) -> None:
     result.contexts = _contexts_due(cutoffs).delete()[0]
     result.snapshot_notes = _snapshot_notes_due(cutoffs).update(note="")
     result.snapshot_staff = _snapshot_staff_due(cutoffs).update(created_by=None, updated_by=None)
+    result.link_events = _link_events_due(cutoffs).delete()[0]

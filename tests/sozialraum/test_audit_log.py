@@ -190,6 +190,28 @@ def test_role_group_change_names_user_and_group(client_for, administration, fach
     assert sorted(snapshot(entry).values()) == ["Amtsleitung", "Friederike Fachkraft"]
 
 
+def test_staff_added_to_an_activity_is_in_the_trail(
+    client_for, administration, fachkraft, backnang
+):
+    activity = Activity.objects.create(
+        team=Team.objects.get(name="Backnang"),
+        municipality=backnang,
+        date=datetime.date(2026, 11, 3),
+        kind=Activity.Kind.COMMUNITY,
+    )
+    with pghistory.context(user=administration.pk):
+        activity.staff.add(fachkraft)
+        activity.staff.remove(fachkraft)
+
+    response = history(client_for(administration), model="teams.activity_staff")
+
+    removed, added = response.context["entries"]
+    assert (added.action, removed.action) == ("insert", "delete")
+    assert added.kind.label == _("staff member of an activity")
+    assert sorted(snapshot(added).values()) == sorted([str(activity), "Friederike Fachkraft"])
+    assert _("staff members of activities") in dict(audit_log.kind_choices()).values()
+
+
 def test_password_never_appears(client_for, administration, fachkraft):
     events_before = User.pgh_event_model.objects.count()
     with pghistory.context(user=administration.pk):
@@ -358,7 +380,7 @@ def test_kinds_are_every_tracked_model_by_plural_in_german_order():
 
     assert ("sozialraum.assignment", str(Assignment._meta.verbose_name_plural)) in choices
     assert ("teams.activity", str(Activity._meta.verbose_name_plural)) in choices
-    assert len(choices) == len(audit_log.audited_kinds()) == 20
+    assert len(choices) == len(audit_log.audited_kinds()) == 23
     labels = [name for _key, name in choices]
     assert labels == sorted(labels, key=german_sort_key)
 

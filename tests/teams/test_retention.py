@@ -26,7 +26,14 @@ from pghistory.models import Context
 from sozialraum.models import User
 from sozialraum.selectors import active_staff
 from teams.dashboard import Scope, dashboard
-from teams.models import Activity, ActivityEvent, ActivitySummary, Topic, TopicEvent
+from teams.models import (
+    Activity,
+    ActivityEvent,
+    ActivityStaffEvent,
+    ActivitySummary,
+    Topic,
+    TopicEvent,
+)
 from teams.retention import Periods, event_models, plan_retention
 from tests.teams.conftest import make_series
 
@@ -214,6 +221,8 @@ def test_plan_lists_exactly_what_is_past_its_period(world):
     # note_old, staff_kept, staff_old and both snapshots of moved; staff_old only (the old
     # snapshot of no_staff_old is deleted instead).
     assert (plan.snapshot_notes, plan.snapshot_staff) == (5, 1)
+    # The audit entries that linked staff_old's three and staff_old_alone's one person.
+    assert plan.link_events == 4
 
 
 # --- The real run ---------------------------------------------------------------------------------
@@ -243,7 +252,8 @@ def test_real_run_changes_exactly_what_the_dry_run_listed(world):
     assert sorted(touched) == plan.staff_ids
     for label, count in plan.events.items():
         gone = set(before["events"][label]) - set(after["events"][label])
-        assert len(gone) == count, label
+        scrubbed = plan.link_events if label == "teams.ActivityStaffEvent" else 0
+        assert len(gone) == count + scrubbed, label
     assert len(set(before["contexts"]) - set(after["contexts"])) == plan.contexts
     assert numbers(output) == numbers(dry_output)
 
@@ -439,6 +449,22 @@ def test_old_events_and_orphan_contexts_go_recent_ones_stay(world):
     assert ActivityEvent.objects.filter(pgh_obj=world["activities"]["recent"]).exists()
 
 
+def test_the_trail_keeps_no_link_from_old_activities_to_people(world):
+    a = world["activities"]
+    recent_links = set(
+        ActivityStaffEvent.objects.filter(activity=a["recent"]).values_list("pk", flat=True)
+    )
+
+    run()
+
+    old = [a[n].pk for n in ["staff_old", "staff_old_alone", "no_staff_old"]]
+    assert not ActivityStaffEvent.objects.filter(activity__in=old).exists()
+    # Replacing the links by pseudonyms is not recorded link by link either.
+    assert not ActivityStaffEvent.objects.filter(user__is_pseudonym=True).exists()
+    assert set(ActivityStaffEvent.objects.values_list("pk", flat=True)) >= recent_links
+    assert len(recent_links) == 2
+
+
 def test_kept_activity_snapshots_lose_what_the_activity_lost(world):
     a = world["activities"]
 
@@ -567,6 +593,7 @@ def test_queries_do_not_grow_with_the_number_of_activities(
         *["2025", "06", "15", str(rows)],
         *["2023", "06", "15", str(rows), str(2 * rows)],
     ]
-    # Savepoint and lock, 3 activity updates, the pool (4), the links, one delete per event
-    # table, the contexts, 2 snapshot scrubs, release: never one per row.
-    assert len(queries) == 15 + len(event_models())
+    # Savepoint and lock, 3 activity updates, the pool (4), the links (with the link triggers
+    # paused), one delete per event table, the contexts, 2 snapshot scrubs, the link entries,
+    # release: never one per row.
+    assert len(queries) == 17 + len(event_models())

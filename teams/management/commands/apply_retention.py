@@ -68,6 +68,7 @@ def report(outcome: Outcome, *, done: bool, verbosity: int = 1) -> list[str]:
         "contexts": outcome.contexts,
         "snapshot_notes": outcome.snapshot_notes,
         "snapshot_staff": outcome.snapshot_staff,
+        "link_events": outcome.link_events,
         "events": sum(outcome.events.values()),
     }
     lines = [] if done else [_("Dry run: nothing is changed.")]
@@ -106,7 +107,8 @@ PLANNED = [
     ),
     gettext_lazy(
         "Audit trail: kept activity snapshots whose note would be blanked: %(snapshot_notes)s, "
-        "whose creator and editor would be cleared: %(snapshot_staff)s"
+        "whose creator and editor would be cleared: %(snapshot_staff)s; kept entries linking "
+        "staff to those activities to delete: %(link_events)s"
     ),
 ]
 DONE = [
@@ -124,6 +126,7 @@ DONE = [
     ),
     gettext_lazy(
         "Audit trail: kept activity snapshots whose note was blanked: %(snapshot_notes)s, "
-        "whose creator and editor were cleared: %(snapshot_staff)s"
+        "whose creator and editor were cleared: %(snapshot_staff)s; kept entries linking "
+        "staff to those activities deleted: %(link_events)s"
     ),
 ]
