@@ -79,9 +79,7 @@ class TopicAdmin(AdministrationOnly, admin.ModelAdmin):
 
     @admin.action(description=_("Deactivate the selected topics (no longer offered)"))
     def deactivate(self, request, queryset):
-        count = Topic.objects.filter(pk__in=queryset.values("pk"), is_active=True).update(
-            is_active=False
-        )
+        count = self._set_active(queryset, False)
         self.message_user(
             request,
             ngettext("%(count)d topic deactivated.", "%(count)d topics deactivated.", count)
@@ -91,15 +89,19 @@ class TopicAdmin(AdministrationOnly, admin.ModelAdmin):
 
     @admin.action(description=_("Activate the selected topics (offered again)"))
     def activate(self, request, queryset):
-        count = Topic.objects.filter(pk__in=queryset.values("pk"), is_active=False).update(
-            is_active=True
-        )
+        count = self._set_active(queryset, True)
         self.message_user(
             request,
             ngettext("%(count)d topic activated.", "%(count)d topics activated.", count)
             % {"count": count},
             messages.SUCCESS,
         )
+
+    @staticmethod
+    def _set_active(queryset, active: bool) -> int:
+        """Change only the topics not in that state yet; how many changed."""
+        selected = Topic.objects.filter(pk__in=queryset.values("pk"), is_active=not active)
+        return selected.update(is_active=active)
 
 
 class ClosurePeriodForm(forms.ModelForm):

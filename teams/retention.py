@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 import pghistory.models
 import pgtrigger
 from dateutil.relativedelta import relativedelta
-from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pghistory.core import event_models
 
 from sozialraum.models import User
 from teams.models import Activity, ActivityEvent, ActivityStaffEvent
@@ -148,17 +148,6 @@ def _link_targets(cutoffs: Cutoffs):
 def _links_due(cutoffs: Cutoffs):
     """Every staff link of those activities (pseudonym links included: all are rewritten)."""
     return Staff.objects.filter(activity__in=_link_targets(cutoffs))
-
-
-def event_models() -> list:
-    """Every concrete django-pghistory event model (one table per tracked model)."""
-    return [
-        model
-        for model in apps.get_models()
-        if issubclass(model, pghistory.models.Event)
-        and not (model._meta.abstract or model._meta.proxy)
-        and model._meta.managed
-    ]
 
 
 def _events_due(model, cutoffs: Cutoffs):
