@@ -13,11 +13,10 @@ from kooperation.models import (
 )
 from kooperation.permissions import EditScope, municipalities_editable_by
 from sozialraum.concurrency import VersionedFormMixin
+from sozialraum.forms import DATE_INPUT
 from sozialraum.models import Municipality, User
 from sozialraum.selectors import active_staff
 from sozialraum.text import GermanSortKey
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def limit_municipalities(field, user, current=None) -> None:
@@ -81,7 +80,7 @@ class CooperationStepForm(VersionedFormMixin, forms.Form):
     """Record where a cooperation stands and what comes next."""
 
     status = forms.ChoiceField(label=_("Status"), choices=CooperationStatus.choices)
-    on = forms.DateField(label=_("Date of the step"), widget=DATE_WIDGET)
+    on = forms.DateField(label=_("Date of the step"), widget=DATE_INPUT)
     note = forms.CharField(
         label=_("What happened"),
         max_length=300,
@@ -89,13 +88,13 @@ class CooperationStepForm(VersionedFormMixin, forms.Form):
         help_text=_("Short and without any data about clients, e.g. 'Meeting with the head'."),
     )
     agreement_date = forms.DateField(
-        label=_("Date of the written agreement"), required=False, widget=DATE_WIDGET
+        label=_("Date of the written agreement"), required=False, widget=DATE_INPUT
     )
     responsible = forms.ModelChoiceField(
         label=_("Responsible staff member"), queryset=User.objects.none(), required=False
     )
     next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
-    next_step_due = forms.DateField(label=_("Next step due"), required=False, widget=DATE_WIDGET)
+    next_step_due = forms.DateField(label=_("Next step due"), required=False, widget=DATE_INPUT)
 
     def __init__(self, *args, cooperation=None, user=None, **kwargs):
         self.instance = cooperation or _NoCooperation()

@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from sozialraum.models import Municipality, Team
 from sozialraum.text import GermanSortKey
 
+# The browser's date picker; the value travels in ISO form whatever the page's language.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 class StructureDateForm(forms.Form):
     """Pick the date on which the structure page shows who is responsible."""
@@ -13,7 +16,7 @@ class StructureDateForm(forms.Form):
     on = forms.DateField(
         label=_("As of"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DATE_INPUT,
         error_messages={"invalid": _("Enter a valid date, for example 2026-11-25.")},
     )
 
@@ -39,7 +42,7 @@ class ReassignForm(forms.Form):
     )
     effective = forms.DateField(
         label=_("Effective from"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DATE_INPUT,
         help_text=_(
             "The first day on which the new team is responsible. The current assignment ends "
             "the day before."

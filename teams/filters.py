@@ -1,18 +1,16 @@
 import datetime
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kooperation.models import Body, Partner
+from sozialraum.forms import DATE_INPUT
 from sozialraum.models import MiddleArea, Municipality, Team, User
 from sozialraum.permissions import scope_of, teams_visible_to
 from sozialraum.text import GermanSortKey
 from teams.models import Activity, Project
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ActivityFilter(django_filters.FilterSet):

@@ -2,9 +2,9 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kooperation.forms import DATE_WIDGET
 from kooperation.models import Body, Partner
 from sozialraum.concurrency import VersionedFormMixin
+from sozialraum.forms import DATE_INPUT
 from sozialraum.models import Municipality, Team
 from sozialraum.selectors import active_staff
 from sozialraum.text import GermanSortKey
@@ -70,7 +70,7 @@ class ActivityForm(ActivityRulesMixin, VersionedFormMixin, forms.ModelForm):
             "note",
         ]
         widgets = {
-            "date": DATE_WIDGET,
+            "date": DATE_INPUT,
             "start_time": TIME_WIDGET,
             "end_time": TIME_WIDGET,
             "status": forms.RadioSelect,
@@ -259,8 +259,8 @@ class ConsultationHourForm(VersionedFormMixin, forms.ModelForm):
         widgets = {
             "start_time": TIME_WIDGET,
             "end_time": TIME_WIDGET,
-            "valid_from": DATE_WIDGET,
-            "valid_until": DATE_WIDGET,
+            "valid_from": DATE_INPUT,
+            "valid_until": DATE_INPUT,
             "staff": forms.CheckboxSelectMultiple,
         }
 
@@ -314,8 +314,8 @@ class ProjectForm(VersionedFormMixin, forms.ModelForm):
         model = Project
         fields = ["title", "team", "status", "start", "end", "municipalities", "partners", "goals"]
         widgets = {
-            "start": DATE_WIDGET,
-            "end": DATE_WIDGET,
+            "start": DATE_INPUT,
+            "end": DATE_INPUT,
             "municipalities": forms.SelectMultiple(attrs={"size": 6}),
             "partners": forms.SelectMultiple(attrs={"size": 8}),
             "goals": forms.Textarea(attrs={"rows": 4}),

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from sozialraum import audit_log
+from sozialraum.forms import DATE_INPUT
 from sozialraum.permissions import reads_whole_district
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_ERRORS = {"invalid": _("Enter a valid date, for example 2026-11-25.")}
 # Dates far outside the trail's lifetime cannot be turned into local midnights.
 DATE_VALIDATORS = [

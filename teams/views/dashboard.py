@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from sozialraum.forms import DATE_INPUT
 from sozialraum.spreadsheets import XLSX_CONTENT_TYPE, xlsx_bytes
 from teams.dashboard import Table, dashboard, scopes_for
 from teams.months import add_months, month_end, month_of
@@ -18,7 +19,6 @@ PERIODS = [
     ("year", _("year")),
     ("custom", _("custom range")),
 ]
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DashboardForm(forms.Form):
