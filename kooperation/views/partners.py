@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -26,6 +26,7 @@ from kooperation.views.mixins import EditCheckMixin
 from sozialraum.concurrency import EditConflict, VersionedFormViewMixin
 from sozialraum.csvfile import CsvFileError, decode
 from sozialraum.permissions import teams_visible_to
+from sozialraum.views.mixins import RoleRequiredMixin
 
 
 class PartnerListView(FilterView):
@@ -273,16 +274,13 @@ class CooperationStepView(EditCheckMixin, FormView):
         }
 
 
-class PartnerImportView(FormView):
+class PartnerImportView(RoleRequiredMixin, FormView):
     """Administration uploads a CSV of partners: all rows or none."""
 
     form_class = PartnerImportForm
     template_name = "kooperation/partner_import.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not can_import(request.user):
-            raise PermissionDenied(_("Only Administration imports partners."))
-        return super().dispatch(request, *args, **kwargs)
+    allowed = staticmethod(can_import)
+    denied_message = gettext_lazy("Only Administration imports partners.")
 
     def form_valid(self, form):
         try:

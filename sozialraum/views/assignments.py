@@ -4,7 +4,7 @@ another team with a preview of the impact, and creating, renaming and closing te
 For Administration only (``permissions.can_change_structure``)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -19,17 +19,14 @@ from sozialraum.forms import ReassignForm, TeamForm, first_of_next_month
 from sozialraum.models import Municipality, Team
 from sozialraum.selectors import assignment_overview, teams_with_municipalities
 from sozialraum.text import GermanSortKey
+from sozialraum.views.mixins import RoleRequiredMixin
 
 
-class AdministrationRequiredMixin:
+class AdministrationRequiredMixin(RoleRequiredMixin):
     """Only Administration changes the structure; everyone else is told so (403)."""
 
+    allowed = staticmethod(permissions.can_change_structure)
     denied_message = gettext_lazy("Only Administration maintains teams and their responsibilities.")
-
-    def dispatch(self, request, *args, **kwargs):
-        if not permissions.can_change_structure(request.user):
-            raise PermissionDenied(self.denied_message)
-        return super().dispatch(request, *args, **kwargs)
 
 
 class AssignmentListView(AdministrationRequiredMixin, TemplateView):

@@ -5,7 +5,6 @@ and Administration. Other pages link to one record's history with
 import datetime
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import path
@@ -15,6 +14,7 @@ from django.views.generic import TemplateView
 from sozialraum import audit_log
 from sozialraum.forms import DATE_INPUT
 from sozialraum.permissions import reads_whole_district
+from sozialraum.views.mixins import RoleRequiredMixin
 
 DATE_ERRORS = {"invalid": _("Enter a valid date, for example 2026-11-25.")}
 # Dates far outside the trail's lifetime cannot be turned into local midnights.
@@ -99,16 +99,13 @@ class AuditFilterForm(forms.Form):
         )
 
 
-class AuditListView(TemplateView):
+class AuditListView(RoleRequiredMixin, TemplateView):
     """Who changed which record when, newest first, 50 per page; nothing here writes."""
 
     template_name = "sozialraum/audit/list.html"
     http_method_names = ["get", "head"]
-
-    def dispatch(self, request, *args, **kwargs):
-        if not reads_whole_district(request.user):
-            raise PermissionDenied(DENIED)
-        return super().dispatch(request, *args, **kwargs)
+    allowed = staticmethod(reads_whole_district)
+    denied_message = DENIED
 
     def get_context_data(self, **kwargs):
         form = AuditFilterForm(self.request.GET or None)

@@ -4,38 +4,34 @@ reactivate. The rules live in ``sozialraum.accounts``; these views only translat
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.forms import SetPasswordForm
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
 from sozialraum import accounts, permissions
 from sozialraum.account_forms import PersonalDataForm, RolesForm, UserCreateForm, apply_errors
 from sozialraum.filters import UserFilter
+from sozialraum.views.mixins import RoleRequiredMixin
 
 
-def refuse_unless_administration(user) -> None:
+class AdministrationRequiredMixin(RoleRequiredMixin):
     """Only Administration reaches these pages; everyone else gets 403 with the reason."""
-    if not permissions.is_administration(user):
-        raise PermissionDenied(_("Only Administration manages users and roles."))
+
+    denied_message = gettext_lazy("Only Administration manages users and roles.")
 
 
-class AdministrationRequiredMixin:
-    def dispatch(self, request, *args, **kwargs):
-        refuse_unless_administration(request.user)
-        return super().dispatch(request, *args, **kwargs)
-
-
-class UserObjectMixin:
+class UserObjectMixin(AdministrationRequiredMixin):
     """An Administration page about the account of the URL, with its roles loaded (the
     placeholders of retention answer 404)."""
 
-    def dispatch(self, request, *args, **kwargs):
-        refuse_unless_administration(request.user)
-        self.account = get_object_or_404(accounts.users_for_administration(), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def account(self):
+        return get_object_or_404(accounts.users_for_administration(), pk=self.kwargs["pk"])
 
     def is_self(self) -> bool:
         return self.account.pk == self.request.user.pk
