@@ -8,7 +8,6 @@ the change is applied, inside the same transaction as the assignment change.
 """
 
 import datetime
-import itertools
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -19,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from sozialraum.models import Assignment, Municipality, Team, User
-from sozialraum.services import assignment_reassign, assignment_reassign_check
+from sozialraum.services import assignment_reassign_check, assignment_replace
 from sozialraum.text import german_sort_key
 
 
@@ -176,7 +175,12 @@ def reassign(
                 % {"items": ", ".join(d.label for d in missing)},
                 code="stale_preview",
             )
-        assignment = assignment_reassign(municipality=municipality, team=team, effective=effective)
+        assignment = assignment_replace(
+            previous=impact.change.previous,
+            municipality=municipality,
+            team=team,
+            effective=effective,
+        )
         for participant in _participants:
             participant.reassignment_apply(impact.change, answers, user)
     return assignment
@@ -231,45 +235,3 @@ def team_reopen(team: Team) -> None:
         team = Team.objects.select_for_update().get(pk=team.pk)
         team.is_active = True
         team.save(update_fields=["is_active"])
-
-
-# --- Gaps -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Gap:
-    """A period in which no team is responsible for a municipality (``end`` None: open)."""
-
-    municipality: Municipality
-    start: datetime.date | None  # None: before any assignment, i.e. never assigned
-    end: datetime.date | None
-
-
-def assignment_gaps() -> list[Gap]:
-    """Every period without a responsible team, from the district's first assignment on.
-
-    Two queries whatever the number of municipalities and assignments.
-    """
-    municipalities = list(Municipality.objects.all())
-    by_municipality: dict[int, list[Assignment]] = {m.pk: [] for m in municipalities}
-    for assignment in Assignment.objects.order_by("valid_from"):
-        by_municipality[assignment.municipality_id].append(assignment)
-    starts = [a[0].valid_from for a in by_municipality.values() if a]
-    district_start = min(starts) if starts else None
-    gaps = []
-    one_day = datetime.timedelta(days=1)
-    for municipality in municipalities:
-        periods = by_municipality[municipality.pk]
-        if not periods:
-            gaps.append(Gap(municipality, None, None))
-            continue
-        if periods[0].valid_from > district_start:
-            gaps.append(Gap(municipality, district_start, periods[0].valid_from - one_day))
-        for before, after in itertools.pairwise(periods):
-            if before.valid_until and before.valid_until + one_day < after.valid_from:
-                gaps.append(
-                    Gap(municipality, before.valid_until + one_day, after.valid_from - one_day)
-                )
-        if periods[-1].valid_until is not None:
-            gaps.append(Gap(municipality, periods[-1].valid_until + one_day, None))
-    return gaps

@@ -1,9 +1,10 @@
 """Reads of the social-space structure."""
 
 import datetime
+import itertools
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from sozialraum.models import Assignment, MiddleArea, Municipality, Team, User
@@ -111,9 +112,8 @@ class MunicipalityAssignments:
     planned: Assignment | None = None
 
 
-def assignment_overview(*, on: datetime.date | None = None) -> list[tuple]:
-    """``(middle area or None, [MunicipalityAssignments])`` grouped by the Mittelbereich of the
-    team responsible on ``on``, municipalities without a team last; two queries."""
+def municipality_assignments(*, on: datetime.date | None = None) -> list[MunicipalityAssignments]:
+    """Every municipality (in German order) with its assignments; two queries."""
     day = _today(on)
     rows = {m.pk: MunicipalityAssignments(m, []) for m in Municipality.objects.all()}
     assignments = Assignment.objects.select_related("team__middle_area").order_by("valid_from")
@@ -124,11 +124,59 @@ def assignment_overview(*, on: datetime.date | None = None) -> list[tuple]:
             row.current = assignment
         elif assignment.valid_from > day and row.planned is None:
             row.planned = assignment
+    return list(rows.values())
+
+
+def by_middle_area(rows: list[MunicipalityAssignments]) -> list[tuple]:
+    """``(middle area or None, rows)`` by the Mittelbereich of the current team, German order,
+    the municipalities without a team last."""
     groups: dict = {}
-    for row in rows.values():
+    for row in rows:
         area = row.current.team.middle_area if row.current else None
         groups.setdefault(area, []).append(row)
     ordered = sorted((a for a in groups if a is not None), key=lambda a: german_sort_key(a.name))
     if None in groups:
         ordered.append(None)
     return [(area, groups[area]) for area in ordered]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A period in which no team is responsible for a municipality (``end`` None: open)."""
+
+    municipality: Municipality
+    start: datetime.date | None  # None: never assigned
+    end: datetime.date | None
+
+
+def gaps_in(
+    municipality: Municipality, periods: list[Assignment], since: datetime.date | None
+) -> list[Gap]:
+    """The periods without a team in one municipality's assignments (oldest first), counted
+    from ``since``, the district's first assignment."""
+    if not periods:
+        return [Gap(municipality, None, None)]
+    one_day = datetime.timedelta(days=1)
+    gaps = []
+    if since is not None and periods[0].valid_from > since:
+        gaps.append(Gap(municipality, since, periods[0].valid_from - one_day))
+    for before, after in itertools.pairwise(periods):
+        if before.valid_until and before.valid_until + one_day < after.valid_from:
+            gaps.append(Gap(municipality, before.valid_until + one_day, after.valid_from - one_day))
+    if periods[-1].valid_until is not None:
+        gaps.append(Gap(municipality, periods[-1].valid_until + one_day, None))
+    return gaps
+
+
+def assignment_gaps(rows: list[MunicipalityAssignments] | None = None) -> list[Gap]:
+    """Every period without a responsible team in the district, from its first assignment on
+    (from ``rows`` when the caller has them, else in two queries)."""
+    rows = municipality_assignments() if rows is None else rows
+    starts = [row.assignments[0].valid_from for row in rows if row.assignments]
+    since = min(starts, default=None)
+    return [gap for row in rows for gap in gaps_in(row.municipality, row.assignments, since)]
+
+
+def district_start() -> datetime.date | None:
+    """The first day any team was responsible for any municipality."""
+    return Assignment.objects.aggregate(first=Min("valid_from"))["first"]

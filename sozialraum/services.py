@@ -44,18 +44,32 @@ def assignment_reassign(
         previous = assignment_reassign_check(
             municipality=municipality, team=team, effective=effective
         )
-        if previous is not None:
-            previous.valid_until = effective - datetime.timedelta(days=1)
-            previous.save(update_fields=["valid_until"])
-        new = Assignment(municipality=municipality, team=team, valid_from=effective)
-        new.full_clean()
-        try:
-            with transaction.atomic():
-                new.save()
-        except IntegrityError as error:  # a concurrent writer got there first
-            raise ValidationError(
-                _("This municipality already has a responsible team in this period.")
-            ) from error
+        return assignment_replace(
+            previous=previous, municipality=municipality, team=team, effective=effective
+        )
+
+
+def assignment_replace(
+    *,
+    previous: Assignment | None,
+    municipality: Municipality,
+    team: Team,
+    effective: datetime.date,
+) -> Assignment:
+    """The writes of a reassignment already checked by ``assignment_reassign_check`` (which
+    returned ``previous``), inside the caller's transaction and lock."""
+    if previous is not None:
+        previous.valid_until = effective - datetime.timedelta(days=1)
+        previous.save(update_fields=["valid_until"])
+    new = Assignment(municipality=municipality, team=team, valid_from=effective)
+    new.full_clean()
+    try:
+        with transaction.atomic():
+            new.save()
+    except IntegrityError as error:  # a concurrent writer got there first
+        raise ValidationError(
+            _("This municipality already has a responsible team in this period.")
+        ) from error
     return new
 
 

@@ -17,7 +17,14 @@ from django.views.generic import CreateView, FormView, TemplateView, UpdateView
 from sozialraum import permissions, reassignment
 from sozialraum.forms import ReassignForm, TeamForm, first_of_next_month
 from sozialraum.models import Municipality, Team
-from sozialraum.selectors import assignment_overview, teams_with_municipalities
+from sozialraum.selectors import (
+    assignment_gaps,
+    by_middle_area,
+    district_start,
+    gaps_in,
+    municipality_assignments,
+    teams_with_municipalities,
+)
 from sozialraum.text import GermanSortKey
 from sozialraum.views.mixins import RoleRequiredMixin
 
@@ -36,12 +43,13 @@ class AssignmentListView(AdministrationRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
-        groups = assignment_overview(on=today)
+        rows = municipality_assignments(on=today)
+        groups = by_middle_area(rows)
         context = super().get_context_data(**kwargs)
         context.update(
             today=today,
             groups=groups,
-            gaps=reassignment.assignment_gaps(),
+            gaps=assignment_gaps(rows),
             planned_count=sum(1 for _a, rows in groups for row in rows if row.planned),
         )
         return context
@@ -82,7 +90,7 @@ class AssignmentHistoryView(AdministrationRequiredMixin, MunicipalityMixin, Temp
         context.update(
             municipality=municipality,
             entries=entries,
-            gaps=[g for g in reassignment.assignment_gaps() if g.municipality == municipality],
+            gaps=gaps_in(municipality, assignments[::-1], district_start()),
             today=today,
         )
         return context
