@@ -151,8 +151,8 @@ class TeamWork(Participant):
         members = set(
             Membership.objects.filter(team=change.new_team).values_list("user", flat=True)
         )
-        for series in running_series(old, on=change.effective, municipality=change.municipality):
-            series = ConsultationHour.objects.select_for_update().get(pk=series.pk)
+        running = running_series(old, on=change.effective, municipality=change.municipality)
+        for series in running.select_for_update(of=("self",)):
             if answers[series_key(series)] == HAND_OVER:
                 hand_over(series, change.new_team, change.effective, user=user, members=members)
             else:
@@ -232,23 +232,12 @@ def hand_over(
     if first is None:  # no dates left: nothing to hand over
         end_series(series, last_day=effective - datetime.timedelta(days=1), user=user)
         return series
-    copy = ConsultationHour(
-        team=team,
-        municipality=series.municipality,
-        venue=series.venue,
-        location=series.location,
-        rrule=series.rrule,
-        start_time=series.start_time,
-        end_time=series.end_time,
-        valid_from=first,
-        valid_until=series.valid_until,
-        target_groups=list(series.target_groups),
-        is_public=series.is_public,
-        public_note=series.public_note,
-        show_staff_names=series.show_staff_names and bool(staff),
-        created_by=user,
-        updated_by=user,
-    )
+    # The same series as a new row (every field carried over), for the new team from ``first``.
+    copy = ConsultationHour.objects.get(pk=series.pk)
+    copy.pk, copy._state.adding = None, True
+    copy.team, copy.valid_from, copy.version = team, first, 1
+    copy.show_staff_names = series.show_staff_names and bool(staff)
+    copy.created_by = copy.updated_by = user
     end_series(series, last_day=effective - datetime.timedelta(days=1), user=user)
     copy.full_clean()
     copy.save()
