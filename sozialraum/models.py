@@ -289,3 +289,21 @@ class Versioned(models.Model):
 
     class Meta:
         abstract = True
+
+
+class SubmissionToken(models.Model):
+    """The one-time token of a create form: a repeated submission (a retry after an error, a
+    double tap, a browser resend) finds the record the first one created instead of creating it
+    again. Written in the same transaction as the record."""
+
+    token = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    redirect_url = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("submission token")
+        verbose_name_plural = _("submission tokens")
+
+    def __str__(self):
+        return str(self.token)
