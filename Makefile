@@ -27,15 +27,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
+# One run per folder (a second one stops with a message); the web server and the background
+# worker run side by side and Ctrl+C or SIGTERM stops both and the embedded PostgreSQL
+# (sozialraum/management/commands/serve.py).
 run: export DJANGO_DEBUG = true
 run: $(VENV)/.runtime
-	$(MANAGE) migrate --noinput
-	$(MANAGE) load_district
-	$(MANAGE) load_demo
-	@echo ""
-	@echo "Sozialraum runs on http://$(HOST):$(PORT)/ with the demo logins above (stop: Ctrl+C)."
-	@echo ""
-	$(MANAGE) runserver $(HOST):$(PORT)
+	$(MANAGE) serve --setup $(HOST):$(PORT)
 
 test: $(VENV)/.dev
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -54,7 +51,7 @@ bench: $(VENV)/.runtime
 	$(MANAGE) load_demo --force
 	@have=$$($(MANAGE) shell -c "from teams.models import Activity; print(Activity.objects.count())" | tail -1); \
 	if [ $$have -lt $(BENCH_COUNT) ]; then $(MANAGE) generate_activities --count $$(($(BENCH_COUNT) - $$have)) --seed 1; fi
-	$(MANAGE) bench --requests 7
+	$(MANAGE) bench
 
 # Back up the whole database into var/backups/ (it holds personal data: store it encrypted), and
 # restore one: make restore FILE=var/backups/sozialraum-YYYYMMDD-HHMMSS.dump. Without a

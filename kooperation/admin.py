@@ -1,16 +1,16 @@
 from django.contrib import admin
 
 from kooperation.models import Body, ContactPerson, Cooperation, CooperationStep, Partner
-from sozialraum.admin import AdministrationOnly
+from sozialraum.admin import AdministrationOnly, LabelledTabularInline, MasterDataAdmin
 
 
-class ContactPersonInline(AdministrationOnly, admin.TabularInline):
+class ContactPersonInline(AdministrationOnly, LabelledTabularInline):
     model = ContactPerson
     extra = 0
 
 
 @admin.register(Partner)
-class PartnerAdmin(AdministrationOnly, admin.ModelAdmin):
+class PartnerAdmin(MasterDataAdmin):
     list_display = ["name", "kind", "school_type", "municipality", "is_active"]
     list_filter = ["kind", "school_type", "is_active", "municipality"]
     search_fields = ["name", "address", "email"]
@@ -19,14 +19,14 @@ class PartnerAdmin(AdministrationOnly, admin.ModelAdmin):
     readonly_fields = ["version", "created_at", "created_by", "updated_at", "updated_by"]
 
 
-class CooperationStepInline(AdministrationOnly, admin.TabularInline):
+class CooperationStepInline(AdministrationOnly, LabelledTabularInline):
     model = CooperationStep
     extra = 0
     readonly_fields = ["recorded_by", "recorded_at"]
 
 
 @admin.register(Cooperation)
-class CooperationAdmin(AdministrationOnly, admin.ModelAdmin):
+class CooperationAdmin(MasterDataAdmin):
     list_display = ["partner", "status", "since", "responsible", "next_step_due"]
     list_filter = ["status"]
     search_fields = ["partner__name", "next_step"]
@@ -39,7 +39,7 @@ class CooperationAdmin(AdministrationOnly, admin.ModelAdmin):
 
 
 @admin.register(Body)
-class BodyAdmin(AdministrationOnly, admin.ModelAdmin):
+class BodyAdmin(MasterDataAdmin):
     list_display = ["name", "kind", "municipality", "team", "rhythm", "is_active"]
     list_filter = ["kind", "is_active", "team"]
     search_fields = ["name"]

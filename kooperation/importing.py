@@ -7,23 +7,31 @@ updates the partner (with the audit trail), a new one creates it.
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pghistory
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from kooperation.models import CooperationStatus, Partner, PartnerKind, SchoolType
 from sozialraum.concurrency import save_versioned
 from sozialraum.csvfile import CsvFileError, cell_error, choice_lookup, read_rows
 from sozialraum.models import Municipality, User
-from sozialraum.spreadsheets import xlsx_bytes
+from sozialraum.spreadsheets import (
+    Column,
+    csv_response,
+    undo_neutralise,
+    xlsx_bytes,
+    xlsx_response,
+)
 from sozialraum.text import german_sort_key
 
 COLUMNS = ("name", "kind", "school_type", "municipality", "address", "phone", "email", "website")
-EXPORT_COLUMNS = (*COLUMNS, "team_today", "cooperation_status", "active")
 FIELDS = ("name", "kind", "school_type", "municipality", "address", "phone", "email", "website")
 
 
@@ -41,7 +49,7 @@ def parse_partners(text: str) -> list[dict]:
     school_types = choice_lookup(SchoolType)
     municipalities = {german_sort_key(m.name): m for m in Municipality.objects.all()}
     rows, errors, seen = [], [], {}
-    for line, record in read_rows(text, COLUMNS):
+    for line, record in read_rows(_with_column_keys(text), COLUMNS):
         row_errors = []
 
         def error(column, message, line=line, row_errors=row_errors):
@@ -64,13 +72,31 @@ def parse_partners(text: str) -> list[dict]:
     return rows
 
 
-def _undo_defuse(value: str) -> str:
-    """An export protects a leading = or @ with an apostrophe; read it back without it."""
-    return value[1:] if value[:1] == "'" and value[1:2] in {"=", "@"} else value
+def _with_column_keys(text: str) -> str:
+    """The file with its heading line in column keys: an export is headed by the columns'
+    names in the user's language, which an import accepts in German and English."""
+    first_line, newline, rest = text.partition("\n")
+    delimiter = ";" if ";" in first_line else ","
+    headings = next(csv.reader([first_line.rstrip("\r")], delimiter=delimiter), [])
+    aliases = _heading_aliases()
+    keys = [aliases.get(heading.strip().lower(), heading) for heading in headings]
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="").writerow(keys)
+    return buffer.getvalue() + newline + rest
+
+
+def _heading_aliases() -> dict[str, str]:
+    aliases = {}
+    for language in ("en", "de"):
+        with translation.override(language):
+            for name in COLUMNS:
+                label = Partner._meta.get_field(name).verbose_name
+                aliases[str(label).lower()] = name
+    return aliases
 
 
 def _parse_record(record, kinds, school_types, municipalities, error) -> dict:
-    values = {name: _undo_defuse(record.get(name, "")) for name in COLUMNS}
+    values = {name: undo_neutralise(record.get(name, "")) for name in COLUMNS}
     if not values["name"]:
         error("name", _("a value is required."))
     for column in ("name", "address", "phone", "email", "website"):
@@ -135,43 +161,55 @@ def partners_import(rows: list[dict], *, user: User | None) -> ImportResult:
     return result
 
 
-def export_rows(partners) -> list[list[str]]:
-    """The rows of an export, in the import's columns (so an export can be imported again)
-    plus today's team, the cooperation status and the active flag. Never a note."""
-    rows = []
-    for partner in partners:
-        row = [
-            partner.name,
-            partner.get_kind_display(),
-            partner.get_school_type_display() if partner.school_type else "",
-            partner.municipality.name if partner.municipality else "",
-            partner.address,
-            partner.phone,
-            partner.email,
-            partner.website,
-            partner.team_today or "",
-            CooperationStatus(partner.cooperation_status).label
-            if partner.cooperation_status
-            else "",
-            _("yes") if partner.is_active else _("no"),
+def export_columns() -> list[Column]:
+    """The export's columns, headed in the active language: the import's columns (an import
+    reads these headings too, so an export can be imported again), then today's team, the
+    cooperation status and the active flag. Never a note."""
+    fields = [Partner._meta.get_field(name) for name in COLUMNS]
+    return [
+        *[Column(capfirst(str(field.verbose_name)), "text", 24) for field in fields],
+        Column(_("Team responsible today"), "text", 20),
+        Column(_("Cooperation status"), "text", 16),
+        Column(_("Active"), "text", 8),
+    ]
+
+
+EXPORT_FIELDS = (
+    "name", "kind", "school_type", "municipality__name", "address", "phone", "email",
+    "website", "team_today", "cooperation_status", "is_active",
+)  # fmt: skip
+
+
+def export_rows(partners) -> Iterator[list[str]]:
+    """The rows of an export: one lean query, labels from maps built once."""
+    kinds = {value: str(label) for value, label in PartnerKind.choices}
+    school_types = {value: str(label) for value, label in SchoolType.choices}
+    statuses = {value: str(label) for value, label in CooperationStatus.choices}
+    yes, no = _("yes"), _("no")
+    for row in partners.values_list(*EXPORT_FIELDS).iterator(chunk_size=2000):
+        name, kind, school_type, municipality, *contact, team, status, active = row
+        yield [
+            name,
+            kinds.get(kind, kind),
+            school_types.get(school_type, ""),
+            municipality or "",
+            *contact,
+            team or "",
+            statuses.get(status, ""),
+            yes if active else no,
         ]
-        rows.append([_defuse(str(value)) for value in row])
-    return rows
 
 
-def _defuse(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection); phone
-    numbers starting with + stay as they are."""
-    return "'" + value if value[:1] in {"=", "@"} else value
+def export_csv(partners):
+    """The export as a streamed CSV download."""
+    headings = [column.heading for column in export_columns()]
+    return csv_response(headings, export_rows(partners), _export_filename("csv"))
 
 
-def export_csv(partners) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(export_rows(partners))
-    return buffer.getvalue()
+def export_xlsx(partners):
+    data = xlsx_bytes(_("Partners"), export_columns(), export_rows(partners))
+    return xlsx_response(data, _export_filename("xlsx"))
 
 
-def export_xlsx(partners) -> bytes:
-    return xlsx_bytes(_("Partners"), [list(EXPORT_COLUMNS), *export_rows(partners)])
+def _export_filename(extension: str) -> str:
+    return f"partner-{timezone.localdate().isoformat()}.{extension}"

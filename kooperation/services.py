@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -12,6 +13,9 @@ from django.utils.translation import gettext as _
 from kooperation.models import Cooperation, CooperationStatus, CooperationStep, Partner
 from sozialraum.concurrency import save_versioned
 from sozialraum.models import User
+
+# How many of the records that block a deletion its message names.
+BLOCKING_NAMED = 5
 
 
 def partner_set_active(*, partner: Partner, active: bool, user: User) -> Partner:
@@ -36,7 +40,24 @@ def partner_delete(*, partner: Partner) -> None:
             _("This partner has a cooperation or belongs to a Gremium: deactivate it instead."),
             code="has_history",
         )
-    partner.delete()
+    try:
+        partner.delete()
+    except ProtectedError as error:
+        raise ValidationError(
+            _blocked_message(error.protected_objects), code="protected"
+        ) from error
+
+
+def _blocked_message(blocking) -> str:
+    """Name what still refers to a partner (e.g. the consultation hours held there)."""
+    blocking = list(blocking)
+    names = ", ".join(f"{obj._meta.verbose_name} „{obj}“" for obj in blocking[:BLOCKING_NAMED])
+    if len(blocking) > BLOCKING_NAMED:
+        names += " " + _("and %(count)s more") % {"count": len(blocking) - BLOCKING_NAMED}
+    return _(
+        "This partner cannot be deleted because other records refer to it: %(names)s. "
+        "Change those first, or deactivate the partner instead."
+    ) % {"names": names}
 
 
 @dataclass

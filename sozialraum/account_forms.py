@@ -96,6 +96,28 @@ class RolesForm(forms.Form):
     def team_fields(self):
         return [self[name] for name in self.team_ids]
 
+    def differences(self, current: Roles) -> list[tuple[str, str]]:
+        """(label, current value) of the roles where the saved account differs from the input,
+        for the conflict notice when someone else changed the roles meanwhile."""
+        wanted = self.roles()
+        role_labels = dict(Membership.Role.choices)
+        differences = []
+        for name, team_id in self.team_ids.items():
+            if wanted.teams.get(team_id) != current.teams.get(team_id):
+                now = role_labels.get(current.teams.get(team_id), _("no role"))
+                differences.append((str(self.fields[name].label), str(now)))
+        if wanted.middle_areas != current.middle_areas:
+            areas = MiddleArea.objects.filter(pk__in=current.middle_areas).order_by(
+                GermanSortKey("name")
+            )
+            now = ", ".join(area.name for area in areas) or "–"
+            differences.append((str(self.fields[MIDDLE_AREAS_FIELD].label), now))
+        for group, name in GROUP_FIELDS.items():
+            if (group in wanted.groups) != (group in current.groups):
+                now = _("yes") if group in current.groups else _("no")
+                differences.append((str(self.fields[name].label), str(now)))
+        return differences
+
     def roles(self) -> Roles:
         data = self.cleaned_data
         return Roles(

@@ -26,6 +26,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sozialraum.concurrency import check_fingerprint
 from sozialraum.models import Headship, Membership, MiddleArea, Team, User
 from sozialraum.permissions import (
     GROUP_ADMINISTRATION,
@@ -167,12 +168,16 @@ def user_create(*, actor: User, user: User, password: str, roles: Roles) -> User
     return user
 
 
-def user_update(*, actor: User, user: User, roles: Roles) -> User:
-    """Save the personal data set on ``user`` and give it exactly ``roles``; all or nothing."""
+def user_update(
+    *, actor: User, user: User, roles: Roles, expected_fingerprint: str | None = None
+) -> User:
+    """Save the personal data set on ``user`` and give it exactly ``roles``; all or nothing.
+    Raises ``StaleFingerprint`` if the account changed since ``expected_fingerprint``."""
     _require_administration(actor)
     with transaction.atomic():
         groups = _lock_accounts()
         current = _locked(user)
+        check_fingerprint(current, expected_fingerprint)
         held = roles_held(current)
         errors = {}
         if actor.pk == user.pk:
@@ -202,7 +207,7 @@ def user_set_password(*, actor: User, user: User, password: str) -> None:
     user.save(update_fields=["password"])
 
 
-def user_deactivate(*, actor: User, user: User) -> int:
+def user_deactivate(*, actor: User, user: User, expected_fingerprint: str | None = None) -> int:
     """Deactivate the account and end its sessions at once; returns how many were ended.
 
     Accounts are never deleted: the audit trail and the activities keep naming their authors.
@@ -211,6 +216,7 @@ def user_deactivate(*, actor: User, user: User) -> int:
     with transaction.atomic():
         _lock_accounts()
         current = _locked(user)
+        check_fingerprint(current, expected_fingerprint)
         if _is_administration_account(current) and _is_last_administration(current):
             _refuse(
                 ACTIVE_FIELD,
@@ -230,7 +236,7 @@ def user_deactivate(*, actor: User, user: User) -> int:
     return ended
 
 
-def user_activate(*, actor: User, user: User) -> None:
+def user_activate(*, actor: User, user: User, expected_fingerprint: str | None = None) -> None:
     """Let a deactivated account sign in again (never one's own: that would add rights)."""
     _require_administration(actor)
     if actor.pk == user.pk:
@@ -238,6 +244,7 @@ def user_activate(*, actor: User, user: User) -> None:
     with transaction.atomic():
         _lock_accounts()
         current = _locked(user)
+        check_fingerprint(current, expected_fingerprint)
         if not current.is_active:
             current.is_active = True
             current.save(update_fields=["is_active"])

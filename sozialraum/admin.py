@@ -1,7 +1,12 @@
+import uuid
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.forms.models import _get_foreign_key
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -9,12 +14,24 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from sozialraum import permissions, population
+from sozialraum.concurrency import (
+    FINGERPRINT_FIELD,
+    STALE_MESSAGE,
+    StaleFingerprint,
+    check_fingerprint,
+    create_once,
+    fingerprint,
+    form_differences,
+    locked,
+    submitted_token,
+)
 from sozialraum.csvfile import CsvFileError, decode
 from sozialraum.models import (
     Assignment,
     MiddleArea,
     Municipality,
     Team,
+    Versioned,
 )
 
 admin.site.site_header = _("Sozialraum administration")
@@ -42,6 +59,120 @@ class AdministrationOnly:
     has_delete_permission = has_view_permission
 
 
+class ConflictSafeAdmin:
+    """The admin's change form refuses a save from an outdated copy (409, input kept), and its
+    add form creates once however often it is sent, as the application's own forms do.
+
+    The change form carries the fingerprint of the record and of its inline rows; the save
+    locks the row, recomputes it and, if it differs, shows the form again with the input, the
+    current values that differ and the new fingerprint (saving again overwrites deliberately).
+    A version column of a ``Versioned`` record counts up, so its own forms see the change too.
+    """
+
+    change_form_template = "admin/conflict_safe_change_form.html"
+
+    def fingerprint_related(self, request, obj) -> list:
+        """The rows of the page's inlines, which the same save changes."""
+        rows = []
+        for inline in self.get_inline_instances(request, obj):
+            fk = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
+            rows += inline.model._default_manager.filter(**{fk.name: obj}).order_by("pk")
+        return rows
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        context = dict(extra_context or {})
+        parent = super().changeform_view
+        if object_id is None:
+            context["submission_token"] = submitted_token(request) or uuid.uuid4()
+            if request.method != "POST":
+                return parent(request, object_id, form_url, context)
+            return create_once(
+                request,
+                submitted_token(request),
+                lambda: parent(request, object_id, form_url, context),
+            )
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return parent(request, object_id, form_url, context)
+        if request.method != "POST":
+            context["fingerprint"] = fingerprint(
+                obj, related=self.fingerprint_related(request, obj)
+            )
+            return parent(request, object_id, form_url, context)
+        with transaction.atomic():
+            current = locked(obj)
+            expected = request.POST.get(FINGERPRINT_FIELD, "")
+            try:
+                check_fingerprint(
+                    current, expected, related=self.fingerprint_related(request, current)
+                )
+            except StaleFingerprint as stale:
+                request.sozialraum_stale = stale  # read by the form class of get_form
+                context["fingerprint"] = stale.fingerprint
+                response = parent(request, object_id, form_url, context)
+                response.status_code = 409
+                return response
+            context["fingerprint"] = expected
+            return parent(request, object_id, form_url, context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        stale = getattr(request, "sozialraum_stale", None)
+        if stale is None:
+            return form_class
+
+        class StaleForm(form_class):
+            def clean(self):
+                super().clean()
+                self.conflict_differences = form_differences(self, stale.current)
+                raise ValidationError(STALE_MESSAGE, code="conflict")
+
+        return StaleForm
+
+    def save_model(self, request, obj, form, change):
+        if isinstance(obj, Versioned):
+            if change:
+                obj.version += 1  # the row is locked since changeform_view read it
+            else:
+                obj.created_by = request.user
+            obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class MasterDataAdmin(AdministrationOnly, ConflictSafeAdmin, admin.ModelAdmin):
+    """The base of every ModelAdmin of the project: Administration only, conflict-safe."""
+
+    # Web addresses typed without a scheme are https (the default of Django 6).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_changelist_form(self, request, **kwargs):
+        return labelled_row_form(super().get_changelist_form(request, **kwargs))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # A date-and-time field is two inputs under one <label>, which names only the first:
+        # name both ("Signed off at: date", "…: time").
+        if formfield is not None and isinstance(formfield.widget, forms.SplitDateTimeWidget):
+            date, time = formfield.widget.widgets
+            date.attrs["aria-label"] = f"{formfield.label}: {gettext('date')}"
+            time.attrs["aria-label"] = f"{formfield.label}: {gettext('time')}"
+        return formfield
+
+
+def labelled_row_form(form_class):
+    """Django's change list shows its editable columns without a <label>: name each input by
+    its column and row ("Population: Backnang"), or a screen reader announces "edit text"."""
+
+    class LabelledRowForm(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            for field in self.fields.values():
+                if not field.widget.is_hidden:
+                    field.widget.attrs["aria-label"] = f"{field.label}: {self.instance}"
+
+    return LabelledRowForm
+
+
 class AssignmentsOnTheirOwnPage:
     """Assignments change only on the Zuständigkeiten pages, which check the rules, show the
     impact and decide about consultation hours; here they are read, and confirmed."""
@@ -55,15 +186,39 @@ class AssignmentsOnTheirOwnPage:
         return False
 
 
-class AssignmentInline(AssignmentsOnTheirOwnPage, AdministrationOnly, admin.TabularInline):
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose inputs have an accessible name: Django's table has only column
+    headers, no <label>, so every input (the "delete" box too) is named by column and row."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class LabelledFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                row = str(form.instance) if form.instance.pk else gettext("new row")
+                for field in form.fields.values():
+                    if not field.widget.is_hidden:
+                        field.widget.attrs["aria-label"] = f"{field.label}: {row}"
+
+        return LabelledFormSet
+
+
+class AssignmentInline(AssignmentsOnTheirOwnPage, AdministrationOnly, LabelledTabularInline):
     model = Assignment
     extra = 0
     fields = ["team", "valid_from", "valid_until", "is_example"]
     ordering = ["-valid_from"]
 
+    def has_view_permission(self, request, obj=None):
+        # A new municipality has no assignments: no empty table on its add page.
+        return obj is not None and super().has_view_permission(request, obj)
+
+    has_change_permission = has_view_permission
+
 
 @admin.register(MiddleArea)
-class MiddleAreaAdmin(AdministrationOnly, admin.ModelAdmin):
+class MiddleAreaAdmin(MasterDataAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 
@@ -96,7 +251,7 @@ class MunicipalityAdminForm(forms.ModelForm):
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(AdministrationOnly, admin.ModelAdmin):
+class MunicipalityAdmin(MasterDataAdmin):
     form = MunicipalityAdminForm
     change_list_template = "admin/sozialraum/municipality/change_list.html"
     list_display = [
@@ -195,14 +350,14 @@ def csv_import_view(
 
 
 @admin.register(Team)
-class TeamAdmin(AdministrationOnly, admin.ModelAdmin):
+class TeamAdmin(MasterDataAdmin):
     list_display = ["name", "middle_area", "email", "phone", "is_active"]
     list_filter = ["middle_area", "is_active"]
     search_fields = ["name", "email"]
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(AssignmentsOnTheirOwnPage, AdministrationOnly, admin.ModelAdmin):
+class AssignmentAdmin(AssignmentsOnTheirOwnPage, MasterDataAdmin):
     list_display = ["municipality", "team", "valid_from", "valid_until", "is_example"]
     list_filter = ["is_example", "team__middle_area", "team"]
     search_fields = ["municipality__name", "team__name"]

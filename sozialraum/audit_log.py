@@ -386,10 +386,9 @@ def _entry(event: dict, kind: Kind, names: _Names) -> Entry:
     record, exists = names.record(kind.model, event["pgh_obj_id"])
     changes = []
     for model_field, column, before, after in _shown_values(event, kind):
-        label = model_field.verbose_name if model_field is not None else column
         changes.append(
             Change(
-                field=capfirst(str(label)),
+                field=capfirst(str(_field_label(model_field, column))),
                 before=_shown(model_field, before, names) if event["pgh_label"] != INSERT else "",
                 after=_shown(model_field, after, names) if event["pgh_label"] != DELETE else "",
             )
@@ -406,6 +405,17 @@ def _entry(event: dict, kind: Kind, names: _Names) -> Entry:
         record_exists=exists,
         changes=changes,
     )
+
+
+def _field_label(model_field: models.Field | None, column: str) -> str:
+    """The field's translated name. The link tables Django generates for many-to-many fields
+    name their two columns after the linked models, untranslated ("activity", "user"): those
+    take the linked model's name."""
+    if model_field is None:
+        return column
+    if model_field.is_relation and model_field.model._meta.auto_created:
+        return model_field.related_model._meta.verbose_name
+    return model_field.verbose_name
 
 
 def _who(metadata: dict, names: _Names) -> str:

@@ -8,6 +8,8 @@ import io
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from sozialraum.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
+
 
 class CsvFileError(Exception):
     """The file cannot be used; ``errors`` lists every problem with its line."""
@@ -34,6 +36,9 @@ def read_rows(text: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, 
         dialect = csv.Sniffer().sniff(first_line, delimiters=",;") if first_line else csv.excel
     except csv.Error as error:
         raise CsvFileError([_("Line 1: separate the columns by commas or semicolons.")]) from error
+    # A heading line holds no quotes, so the sniffer cannot see that a quote inside a quoted
+    # cell is doubled (as spreadsheets and our exports write it): it always is.
+    dialect.doublequote = True
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [name for name in columns if name not in header]
@@ -42,10 +47,32 @@ def read_rows(text: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, 
             [_("Line 1: missing column(s): %(columns)s.") % {"columns": ", ".join(missing)}]
         )
     reader.fieldnames = header
-    return [
-        (reader.line_num, {k: (v or "").strip() for k, v in record.items() if k is not None})
-        for record in reader
+    rows = []
+    try:
+        for record in reader:
+            values = {k: (v or "").strip() for k, v in record.items() if k is not None}
+            rows.append((reader.line_num, values))
+    except csv.Error as error:
+        raise CsvFileError([_unreadable(reader.line_num + 1, error)]) from error
+    errors = [
+        cell_error(line, column, str(CONTROL_CHARACTERS_MESSAGE))
+        for line, values in rows
+        for column, value in values.items()
+        if has_control_characters(value)
     ]
+    if errors:
+        raise CsvFileError(errors)
+    return rows
+
+
+def _unreadable(line: int, error: csv.Error) -> str:
+    """A German message for what Python's CSV reader refuses (its messages are English)."""
+    if "field larger than field limit" in str(error):
+        return _(
+            "Line %(line)s: a value is longer than %(limit)s characters; no column of the "
+            "import needs that much."
+        ) % {"line": line, "limit": f"{csv.field_size_limit():,}".replace(",", ".")}
+    return _("Line %(line)s cannot be read as CSV; check its quotation marks.") % {"line": line}
 
 
 def cell_error(line: int, column: str, message: str) -> str:

@@ -1,10 +1,11 @@
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from sozialraum.models import Municipality, Team
-from sozialraum.text import GermanSortKey
+from sozialraum.text import CONTROL_CHARACTERS_MESSAGE, GermanSortKey, has_control_characters
 
 # The browser's date picker; the value travels in ISO form whatever the page's language.
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -87,3 +88,36 @@ class TeamForm(forms.ModelForm):
         help_texts = {
             "name": _("Renaming keeps the team's history: its activities and assignments stay."),
         }
+
+
+# --- Control characters in typed text -------------------------------------------------------
+
+
+def check_text(field: forms.CharField, value) -> None:
+    """Refuse control characters in a text field's value; line breaks and tabs only where the
+    field is several lines long (a text area). Passwords are never shown or stored as text."""
+    if not isinstance(value, str) or isinstance(field.widget, forms.PasswordInput):
+        return
+    multiline = isinstance(field.widget, forms.Textarea)
+    if has_control_characters(value, multiline=multiline):
+        raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
+
+
+def install_text_check() -> None:
+    """Make every text field of every form refuse control characters: the project's forms,
+    the filters' forms, the login and the Django admin's ModelForms alike.
+
+    One hook on ``forms.CharField`` (and so its subclasses: e-mail, URL, user name, …) instead
+    of a base class in every form: a form added later, or one Django builds for the admin,
+    cannot forget it. Called once from ``SozialraumConfig.ready``.
+    """
+    if getattr(forms.CharField, "_checks_control_characters", False):
+        return
+    plain_validate = forms.CharField.validate
+
+    def validate(self, value):
+        plain_validate(self, value)
+        check_text(self, value)
+
+    forms.CharField.validate = validate
+    forms.CharField._checks_control_characters = True

@@ -307,3 +307,7 @@ class SubmissionToken(models.Model):
 
     def __str__(self):
         return str(self.token)
+
+
+# Background jobs live in their own package; imported here so that Django registers the model.
+from sozialraum.jobs.models import Job  # noqa: E402, F401

@@ -15,6 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Local state: the embedded PostgreSQL's data, backups, the lock of `make run`.
+VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR") or BASE_DIR / "var").resolve()
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
     "csp",
     "pgtrigger",
     "pghistory",
+    "procrastinate.contrib.django",
     "sozialraum",
     "kooperation",
     "teams",
@@ -67,6 +70,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files stay cacheable), before everything that reads the database.
+    "sozialraum.middleware.NoStoreMiddleware",
+    "sozialraum.middleware.DatabaseTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,11 +115,19 @@ else:
 
     DATABASES = {
         "default": embedded_database(
-            BASE_DIR / "var" / "pgdata", os.environ.get("DJANGO_DB_NAME", "sozialraum")
+            VAR_DIR / "pgdata", os.environ.get("DJANGO_DB_NAME", "sozialraum")
         )
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Time limits of a web request's database work in seconds (0: none), set per request by
+# sozialraum.middleware.DatabaseTimeoutMiddleware; management commands and the worker have none.
+# A request that hits one gets the "please try again" page (503).
+DB_STATEMENT_TIMEOUT = float(os.environ.get("DJANGO_DB_STATEMENT_TIMEOUT", "15"))
+DB_LOCK_TIMEOUT = float(os.environ.get("DJANGO_DB_LOCK_TIMEOUT", "5"))
+# For views marked sozialraum.middleware.long_running (large downloads).
+DB_LONG_STATEMENT_TIMEOUT = float(os.environ.get("DJANGO_DB_LONG_STATEMENT_TIMEOUT", "300"))
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "sozialraum.User"
@@ -145,9 +159,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-if env_bool("DJANGO_BEHIND_PROXY", False):
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The user name of a failed attempt, cut to the length of axes' column (sozialraum.login).
+AXES_USERNAME_CALLABLE = "sozialraum.login.axes_username"
+# Behind the reverse proxy the client's address is the one the proxy appended to
+# X-Forwarded-For (DJANGO_PROXY_COUNT trusted proxies, each appending; see
+# sozialraum.middleware.client_ip_address): failures from other clients never lock a user out.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1"))
+if BEHIND_PROXY:
+    AXES_CLIENT_IP_CALLABLE = "sozialraum.middleware.client_ip_address"
 
 # Idle timeout: every request renews the session, which expires after this many idle minutes.
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_IDLE_MINUTES", "60")) * 60
@@ -176,6 +196,8 @@ STORAGES = {
     },
 }
 
+# "- please choose -" (with dashes) instead of Django's "---------" as the empty choice of every select.
+FORM_RENDERER = "sozialraum.form_rendering.SozialraumFormRenderer"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -223,7 +245,12 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # The user↔group link (the roles Amtsleitung and Administration) is Django's own many-to-many
 # table, which has no migrations of ours to carry its audit triggers: install every trigger after
 # each migrate (idempotent; the other models' triggers come with their migrations as well).
-PGTRIGGER_INSTALL_ON_MIGRATE = True
+# sozialraum.apps.install_triggers does that, and only on a fully migrated database (a
+# `migrate <app> zero` must not reinstall the triggers of the tables it just removed).
+PGTRIGGER_INSTALL_ON_MIGRATE = False
+
+# `make bench` only: the measuring pages of teams/bench.py (the floor view, a stock admin).
+BENCH = env_bool("DJANGO_BENCH", False)
 
 # --- Retention (teams.retention, `manage.py apply_retention`) ---------------------------------
 # Months after which activity notes are blanked, the links of activities to staff pseudonymised
@@ -231,3 +258,15 @@ PGTRIGGER_INSTALL_ON_MIGRATE = True
 RETENTION_NOTE_MONTHS = int(os.environ.get("DJANGO_RETENTION_NOTE_MONTHS", "12"))
 RETENTION_STAFF_MONTHS = int(os.environ.get("DJANGO_RETENTION_STAFF_MONTHS", "36"))
 RETENTION_AUDIT_MONTHS = int(os.environ.get("DJANGO_RETENTION_AUDIT_MONTHS", "12"))
+
+# --- Exports (teams.exports) ------------------------------------------------------------------
+# An Excel export of more rows than this is prepared as a background job (CSV always streams).
+EXPORT_JOB_THRESHOLD = int(os.environ.get("DJANGO_EXPORT_JOB_THRESHOLD", "50000"))
+
+# --- Background jobs (sozialraum.jobs, procrastinate; worker: `manage.py run_worker`) --------
+# Hours after which a finished job is deleted with its result file.
+JOB_RESULT_HOURS = int(os.environ.get("DJANGO_JOB_RESULT_HOURS", "24"))
+PROCRASTINATE_IMPORT_PATHS = ["sozialraum.jobs.tasks"]
+# The queue's entry of a successful task goes at once (our Job row keeps what the user sees);
+# failed ones stay for diagnosis until the clean-up.
+PROCRASTINATE_WORKER_DEFAULTS = {"delete_jobs": "successful"}

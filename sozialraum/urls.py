@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from sozialraum.jobs import views as jobs
+from sozialraum.login import LoginForm
 from sozialraum.views import assignments, audit, structure, users
 
 sozialraum_patterns = [
@@ -13,7 +15,11 @@ sozialraum_patterns = [
     *assignments.urlpatterns,
     *users.urlpatterns,
     *audit.urlpatterns,
+    *jobs.urlpatterns,
 ]
+
+# A database timeout outside a view (e.g. loading the session) gets the 503 page, not a 500.
+handler500 = "sozialraum.middleware.server_error"
 
 urlpatterns = [
     path("", include((sozialraum_patterns, "sozialraum"))),
@@ -21,7 +27,9 @@ urlpatterns = [
     path("", include("teams.urls")),
     path(
         "konto/anmelden/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("konto/abmelden/", auth_views.LogoutView.as_view(), name="logout"),
@@ -34,6 +42,12 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+# Measuring pages for `make bench` only (teams/bench.py); never switched on in production.
+if settings.BENCH:
+    from teams.bench import urlpatterns as bench_patterns
+
+    urlpatterns += bench_patterns
 
 if settings.DEBUG:
     from django.core.exceptions import PermissionDenied

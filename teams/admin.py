@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kooperation.importing import ImportResult
 from kooperation.models import PartnerKind
-from sozialraum.admin import AdministrationOnly, csv_import_url, csv_import_view
+from sozialraum.admin import MasterDataAdmin, csv_import_url, csv_import_view
 from teams import closures
 from teams.models import Activity, ClosurePeriod, ConsultationHour, Project, TeamMonthReview, Topic
 
@@ -30,7 +30,7 @@ class TopicForm(forms.ModelForm):
 
 
 @admin.register(Topic)
-class TopicAdmin(AdministrationOnly, admin.ModelAdmin):
+class TopicAdmin(MasterDataAdmin):
     """The topics list. A topic that activities use is deactivated, never deleted: deleting it
     would silently take it off those activities and out of the figures."""
 
@@ -152,7 +152,7 @@ class ClosureYearFilter(admin.SimpleListFilter):
 
 
 @admin.register(ClosurePeriod)
-class ClosurePeriodAdmin(AdministrationOnly, admin.ModelAdmin):
+class ClosurePeriodAdmin(MasterDataAdmin):
     form = ClosurePeriodForm
     change_list_template = "admin/teams/closureperiod/change_list.html"
     list_display = ["name", "first_day", "last_day", "closed_venues"]
@@ -219,7 +219,7 @@ class ClosurePeriodAdmin(AdministrationOnly, admin.ModelAdmin):
 
 
 @admin.register(ConsultationHour)
-class ConsultationHourAdmin(AdministrationOnly, admin.ModelAdmin):
+class ConsultationHourAdmin(MasterDataAdmin):
     list_display = ["venue", "team", "municipality", "rrule", "start_time", "is_public"]
     list_filter = ["is_public", "team"]
     search_fields = ["venue__name", "location"]
@@ -229,7 +229,7 @@ class ConsultationHourAdmin(AdministrationOnly, admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(AdministrationOnly, admin.ModelAdmin):
+class ProjectAdmin(MasterDataAdmin):
     list_display = ["title", "team", "status", "start", "end"]
     list_filter = ["status", "team"]
     search_fields = ["title"]
@@ -237,7 +237,7 @@ class ProjectAdmin(AdministrationOnly, admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(AdministrationOnly, admin.ModelAdmin):
+class ActivityAdmin(MasterDataAdmin):
     list_display = ["date", "kind", "team", "municipality", "status"]
     list_filter = ["kind", "status", "team"]
     date_hierarchy = "date"
@@ -251,6 +251,6 @@ class ActivityAdmin(AdministrationOnly, admin.ModelAdmin):
 
 
 @admin.register(TeamMonthReview)
-class TeamMonthReviewAdmin(AdministrationOnly, admin.ModelAdmin):
+class TeamMonthReviewAdmin(MasterDataAdmin):
     list_display = ["team", "month", "signed_off_by", "signed_off_at"]
     list_filter = ["team"]

@@ -1,15 +1,20 @@
-"""The figures of the dashboard, read from the activity summary and scoped like every list.
+"""The figures of the dashboard, read from the activity summaries and scoped like every list.
 
 A ``Scope`` is the district, a Mittelbereich, a team or a municipality — only what the user may
 read. Team figures count activities under the team stored on the activity (history stays right
 after a reassignment); municipality figures use the activity's municipality.
+
+Nothing here reads an activity row: a period's whole months come from the month summary
+(``ActivityMonthSummary``), only the days of a partly covered month at either end of a custom
+range from the day summary (``ActivitySummary``). So a year costs twelve rows per team,
+municipality, kind, venue kind and status, whatever the number of activities behind them.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DateField, Q, Sum, Value
+from django.db.models.functions import Cast, TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,8 +23,14 @@ from sozialraum.models import MiddleArea, Municipality, Team
 from sozialraum.permissions import reads_whole_district, teams_visible_to
 from sozialraum.selectors import assignments_on
 from sozialraum.text import german_sort_key
-from teams.models import Activity, ActivitySummary, ConsultationHour, Project
-from teams.months import month_range
+from teams.models import (
+    Activity,
+    ActivityMonthSummary,
+    ActivitySummary,
+    ConsultationHour,
+    Project,
+)
+from teams.months import add_months, month_end, month_of, month_range
 from teams.recurrence import occurrences
 
 GROUPS = ("children", "young_people", "parents", "professionals", "others")
@@ -118,6 +129,78 @@ def scope_municipality_ids(scope: Scope, user, on: datetime.date) -> list[int]:
     return list(current.values_list("municipality_id", flat=True))
 
 
+# --- Reading the summaries ----------------------------------------------------------------------
+
+
+def period_parts(start: datetime.date, end: datetime.date):
+    """The period split for the summaries: ``(first month, last month)`` of the whole months in
+    it (or None) and the day ranges of the partly covered months at its edges (0 to 2)."""
+    if start > end:
+        return None, []
+    first = start if start.day == 1 else add_months(month_of(start), 1)
+    last = end if end == month_end(end) else month_of(end) - datetime.timedelta(days=1)
+    if first > last:
+        return None, [(start, end)]
+    edges = []
+    if start < first:
+        edges.append((start, first - datetime.timedelta(days=1)))
+    if last < end:
+        edges.append((last + datetime.timedelta(days=1), end))
+    return (first, month_of(last)), edges
+
+
+def summed(user, scope: Scope, periods: dict, keys: list[str], sums: dict, **filters) -> list:
+    """Sums from the summaries for each named period ``{name: (start, end)}``, grouped by
+    ``keys`` (``"month"`` is the first day of the month): one query, a ``UNION ALL`` of one
+    range condition per part, so every part is a plain index range scan.
+
+    Returns dicts with ``period``, the keys and the sums, one per period and key (parts that
+    meet in a month are added up here)."""
+    condition = activity_filter(scope, user)
+    parts = []
+    for name, (start, end) in periods.items():
+        months, edges = period_parts(start, end)
+        if months:
+            parts.append(
+                (name, ActivityMonthSummary.objects.filter(condition, month__range=months))
+            )
+        for edge in edges:
+            days = ActivitySummary.objects.filter(condition, date__range=edge)
+            if "month" in keys:
+                # A date, like the month summary's column (DATE_TRUNC gives a timestamp).
+                days = days.annotate(month=Cast(TruncMonth("date"), DateField()))
+            parts.append((name, days))
+    if not parts:
+        return []
+    queries = [
+        queryset.filter(**filters)
+        .annotate(period=Value(name))
+        .values("period", *keys)
+        .annotate(**{alias: Sum(column) for alias, column in sums.items()})
+        .order_by()
+        for name, queryset in parts
+    ]
+    rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    merged = {}
+    for row in rows:
+        key = (row["period"], *[row[k] for k in keys])
+        if key in merged:
+            for alias in sums:
+                merged[key][alias] += row[alias]
+        else:
+            merged[key] = dict(row)
+    return list(merged.values())
+
+
+def year_earlier(day: datetime.date) -> datetime.date | None:
+    """The same day a year before (28 February for 29 February); None before the year 2."""
+    if day.year <= datetime.MINYEAR:
+        return None
+    if day.month == 2 and day.day == 29:
+        return day.replace(year=day.year - 1, day=28)
+    return day.replace(year=day.year - 1)
+
+
 @dataclass
 class Table:
     """A table of figures: shown on the page, drawn as a chart, exported as CSV and XLSX."""
@@ -147,14 +230,17 @@ class Table:
 def dashboard(user, scope: Scope, start: datetime.date, end: datetime.date, today: datetime.date):
     """Every table of the dashboard for a scope and period.
 
-    The activity figures come from one pass over the summary (grouped by kind, status and venue
-    kind), the trend from a second and the gap list from a third, whatever the number of rows.
+    The activity figures come from one pass over the summaries (grouped by kind, status and venue
+    kind), the trend from a second and the gap list from a third, whatever the number of
+    activities.
     """
-    summary = ActivitySummary.objects.filter(activity_filter(scope, user), date__range=(start, end))
-    groups = list(
-        summary.values("kind", "status", "venue_kind")
-        .annotate(n=Sum("activities"), helps=Sum("helps_initiated"), **{g: Sum(g) for g in GROUPS})
-        .order_by()
+    period = {"this": (start, end)}
+    groups = summed(
+        user,
+        scope,
+        period,
+        ["kind", "status", "venue_kind"],
+        {"n": "activities", "helps": "helps_initiated", **{g: g for g in GROUPS}},
     )
     held = [row for row in groups if row["status"] == Activity.Status.HELD]
     tables = [
@@ -169,7 +255,7 @@ def dashboard(user, scope: Scope, start: datetime.date, end: datetime.date, toda
         "meetings": sum(row["n"] for row in held if row["kind"] in meeting_kinds),
         "helps": sum(row["helps"] for row in held),
         "projects": _running_projects(user, scope, start, end),
-        "gaps": _gaps(user, scope, summary, min(end, today)),
+        "gaps": _gaps(user, scope, start, end, min(end, today)),
     }
     return tables, facts
 
@@ -229,22 +315,16 @@ def _contacts(held) -> Table:
 
 
 def _trend(user, scope, start, end) -> Table:
-    """Held activities per month, against the same months a year earlier."""
-    earlier_start = start.replace(year=start.year - 1)
-    earlier_end = (
-        end.replace(year=end.year - 1)
-        if not (end.month == 2 and end.day == 29)
-        else end.replace(year=end.year - 1, day=28)
-    )
-    rows = (
-        ActivitySummary.objects.filter(activity_filter(scope, user), status=Activity.Status.HELD)
-        .filter(Q(date__range=(start, end)) | Q(date__range=(earlier_start, earlier_end)))
-        .annotate(month=TruncMonth("date"))
-        .values("month")
-        .annotate(n=Sum("activities"))
-        .order_by()
-    )
-    by_month = {row["month"]: row["n"] for row in rows}
+    """Held activities per month, against the same months a year earlier.
+
+    The two periods are read as separate range conditions (no ``OR`` of two ranges, which keeps
+    PostgreSQL from using the indexes); they may overlap in a custom range over a year."""
+    periods = {"this": (start, end)}
+    earlier_start, earlier_end = year_earlier(start), year_earlier(end)
+    if earlier_start and earlier_end:
+        periods["earlier"] = (earlier_start, earlier_end)
+    rows = summed(user, scope, periods, ["month"], {"n": "activities"}, status=Activity.Status.HELD)
+    by_month = {(row["period"], row["month"]): row["n"] for row in rows}
     table = Table(
         "trend",
         _("Held activities per month, against the year before"),
@@ -252,9 +332,13 @@ def _trend(user, scope, start, end) -> Table:
         chart="line",
     )
     for month in month_range(start, end):
-        before = month.replace(year=month.year - 1)
+        before = year_earlier(month)
         table.rows.append(
-            [month.strftime("%m/%Y"), by_month.get(month, 0), by_month.get(before, 0)]
+            [
+                month.strftime("%m/%Y"),
+                by_month.get(("this", month), 0),
+                by_month.get(("earlier", before), 0),
+            ]
         )
     return table
 
@@ -296,11 +380,20 @@ def _running_projects(user, scope, start, end) -> int:
     )
 
 
-def _gaps(user, scope, summary, today) -> list[Municipality]:
-    """The municipalities of the scope without any held activity in the period."""
-    # A deleted activity leaves its summary row at zero: only rows with activities count.
-    held = summary.filter(status=Activity.Status.HELD, activities__gt=0)
-    covered = set(held.values_list("municipality_id", flat=True).distinct())
+def _gaps(user, scope, start, end, today) -> list[Municipality]:
+    """The municipalities of the scope without any held activity in the period.
+
+    Presence is the sum of held activities per municipality being above zero, never the mere
+    existence of a summary row."""
+    rows = summed(
+        user,
+        scope,
+        {"this": (start, end)},
+        ["municipality_id"],
+        {"n": "activities"},
+        status=Activity.Status.HELD,
+    )
+    covered = {row["municipality_id"] for row in rows if row["n"] > 0}
     ids = scope_municipality_ids(scope, user, today)
     return sorted(
         Municipality.objects.filter(pk__in=ids).exclude(pk__in=covered),

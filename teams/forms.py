@@ -1,5 +1,7 @@
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kooperation.models import Body, Partner
@@ -11,7 +13,7 @@ from sozialraum.text import GermanSortKey
 from teams import permissions
 from teams.models import MAX_COUNT, Activity, ConsultationHour, Project, TargetGroup, Topic
 from teams.recurrence import Pattern, build_rrule, parse_rrule
-from teams.services import activity_errors
+from teams.services import activity_errors, logged_activity
 
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 COUNT_WIDGET = forms.NumberInput(attrs={"min": 0, "max": MAX_COUNT, "inputmode": "numeric"})
@@ -24,6 +26,18 @@ NOTE_HELP = _(
 def partner_label(partner: Partner) -> str:
     where = partner.municipality.name if partner.municipality else _("district-wide")
     return f"{partner.name} ({where})"
+
+
+def already_logged_message(activity: Activity) -> str:
+    """'Already logged by <name>' with a link to the activity (HTML, escaped)."""
+    author = activity.created_by
+    name = (author.get_full_name() or author.username) if author else _("someone")
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        _("This date has already been logged by %(name)s.") % {"name": name},
+        reverse("teams:activity_detail", args=[activity.pk]),
+        _("Open the activity"),
+    )
 
 
 class ActivityRulesMixin:
@@ -122,6 +136,11 @@ class ActivityForm(ActivityRulesMixin, VersionedFormMixin, forms.ModelForm):
             linked = cleaned.get(name)
             if team and linked and linked.team_id != team.pk:
                 self.add_error(name, _("It belongs to another team than the activity."))
+        series, day = cleaned.get("consultation_hour"), cleaned.get("date")
+        if series and day and "date" not in self.errors:
+            existing = logged_activity(series, day, exclude_pk=self.instance.pk)
+            if existing is not None:
+                self.add_error("date", already_logged_message(existing))
         return cleaned
 
     def save(self, commit=True):
@@ -210,6 +229,16 @@ NTH_CHOICES = [
 ]
 
 
+# The recurrence fields each pattern uses. The page shows only those (static/js/app.js);
+# without JavaScript it shows all, and the form ignores the ones the pattern does not use.
+PATTERN_FIELDS = {
+    Pattern.WEEKLY: set(),
+    Pattern.EVERY_N_WEEKS: {"interval"},
+    Pattern.MONTHLY: {"nth"},
+}
+RECURRENCE_FIELDS = {"interval", "nth"}
+
+
 class ConsultationHourForm(VersionedFormMixin, forms.ModelForm):
     pattern = forms.ChoiceField(label=_("Repeats"), choices=Pattern.choices, initial=Pattern.WEEKLY)
     weekday = forms.TypedChoiceField(label=_("Weekday"), choices=WEEKDAY_CHOICES, coerce=int)
@@ -220,6 +249,7 @@ class ConsultationHourForm(VersionedFormMixin, forms.ModelForm):
         required=False,
         initial=2,
         help_text=_("Only for “every n weeks”."),
+        widget=forms.NumberInput(attrs={"data-patterns": Pattern.EVERY_N_WEEKS}),
     )
     nth = forms.TypedChoiceField(
         label=_("Which weekday of the month"),
@@ -227,6 +257,7 @@ class ConsultationHourForm(VersionedFormMixin, forms.ModelForm):
         coerce=int,
         required=False,
         help_text=_("Only for “n-th weekday of the month”."),
+        widget=forms.Select(attrs={"data-patterns": Pattern.MONTHLY}),
     )
     target_groups = forms.MultipleChoiceField(
         label=_("Target groups"),
@@ -276,11 +307,19 @@ class ConsultationHourForm(VersionedFormMixin, forms.ModelForm):
         self.fields["venue"].label_from_instance = partner_label
         self.fields["staff"].queryset = active_staff(teams.values("pk"))
         if self.instance.pk:
-            for name, value in parse_rrule(self.instance.rrule).items():
-                self.fields[name].initial = value
+            stored = parse_rrule(self.instance.rrule)
+            # A weekly rule has the interval 1, which "every n weeks" does not allow: the
+            # fields the pattern does not use keep their defaults, so the form saves unchanged.
+            unused = RECURRENCE_FIELDS - PATTERN_FIELDS[stored["pattern"]]
+            for name, value in stored.items():
+                if name not in unused:
+                    self.fields[name].initial = value
 
     def clean(self):
         cleaned = super().clean()
+        for name in RECURRENCE_FIELDS - PATTERN_FIELDS.get(cleaned.get("pattern"), set()):
+            self.errors.pop(name, None)  # a field the chosen pattern does not use
+            cleaned[name] = None
         start, end = cleaned.get("start_time"), cleaned.get("end_time")
         if start and end and end <= start:
             self.add_error("end_time", _("The end must be after the start."))

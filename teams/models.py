@@ -14,30 +14,9 @@ from kooperation.models import Body, Partner, PartnerKind
 from sozialraum.audit import audited
 from sozialraum.models import Municipality, Team, User, Versioned
 from sozialraum.text import GermanSortKey
+from teams.summary import ACTIVITY_TRIGGER_SQL, ACTIVITY_VENUE_SQL
 
 MAX_COUNT = 999
-
-# The summary the dashboards read: one row per day, team, municipality, kind, venue kind and
-# status with the sums of the activities behind it. Database triggers on Activity keep it right
-# whoever writes (the form, a bulk update, SQL); ``rebuild_activity_summary`` recomputes it.
-SUMMARY_DELTA_SQL = """
-    INSERT INTO teams_activitysummary (date, team_id, municipality_id, kind, venue_kind, status,
-        activities, children, young_people, parents, professionals, others, helps_initiated)
-    VALUES ({row}.date, {row}.team_id, {row}.municipality_id, {row}.kind,
-        COALESCE((SELECT p.kind FROM teams_consultationhour c
-                  JOIN kooperation_partner p ON p.id = c.venue_id
-                  WHERE c.id = {row}.consultation_hour_id), ''),
-        {row}.status, {sign}1, {sign}{row}.children, {sign}{row}.young_people, {sign}{row}.parents,
-        {sign}{row}.professionals, {sign}{row}.others, {sign}{row}.helps_initiated)
-    ON CONFLICT (date, team_id, municipality_id, kind, venue_kind, status) DO UPDATE SET
-        activities = teams_activitysummary.activities + EXCLUDED.activities,
-        children = teams_activitysummary.children + EXCLUDED.children,
-        young_people = teams_activitysummary.young_people + EXCLUDED.young_people,
-        parents = teams_activitysummary.parents + EXCLUDED.parents,
-        professionals = teams_activitysummary.professionals + EXCLUDED.professionals,
-        others = teams_activitysummary.others + EXCLUDED.others,
-        helps_initiated = teams_activitysummary.helps_initiated + EXCLUDED.helps_initiated;
-"""
 
 
 @audited()
@@ -227,7 +206,15 @@ class ConsultationHour(Versioned):
 
 @audited()
 class Activity(Versioned):
-    """Präsenzaktivität: one logged presence of a team on site, with anonymous counts only."""
+    """Präsenzaktivität: one logged presence of a team on site, with anonymous counts only.
+
+    ``venue`` is the place where it took place. A database trigger fills it from the
+    consultation-hour series when the activity is written (on insert when no venue is given, on
+    update when the series changes; without a series it stays empty unless set explicitly), so
+    moving a series to another venue later does not move the dates already logged. The figures
+    use the venue's *current* kind: correcting a partner's kind corrects past figures too (see
+    ``teams.summary``).
+    """
 
     class Kind(models.TextChoices):
         CONSULTATION = "consultation", _("Consultation hour")
@@ -266,6 +253,16 @@ class Activity(Versioned):
         blank=True,
         related_name="activities",
         verbose_name=_("consultation hour"),
+    )
+    venue = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="venue_activities",
+        verbose_name=_("venue"),
+        help_text=_("Where it took place: the venue of its consultation hour on that day."),
     )
     body = models.ForeignKey(
         Body,
@@ -354,22 +351,45 @@ class Activity(Versioned):
             ),
         ]
         triggers = [
+            # The venue of the series, kept on the activity (see the class docstring).
+            pgtrigger.Trigger(
+                name="activity_venue",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func=ACTIVITY_VENUE_SQL,
+            ),
+            # The day and month summaries (teams.summary).
             pgtrigger.Trigger(
                 name="activity_summary",
                 operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
                 when=pgtrigger.After,
-                func=(
-                    "IF TG_OP <> 'INSERT' THEN "
-                    + SUMMARY_DELTA_SQL.format(row="OLD", sign="-")
-                    + " END IF; IF TG_OP <> 'DELETE' THEN "
-                    + SUMMARY_DELTA_SQL.format(row="NEW", sign="+")
-                    + " END IF; RETURN NULL;"
-                ),
-            )
+                declare=[("old_venue_kind", "varchar"), ("new_venue_kind", "varchar")],
+                func=ACTIVITY_TRIGGER_SQL,
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.date:%d.%m.%Y}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._saved_series = instance.__dict__.get("consultation_hour_id")
+        return instance
+
+    def save(self, *args, **kwargs):
+        # Mirror the venue trigger on the instance when the series object is at hand, so the
+        # instance does not carry a stale venue into a later save.
+        series = Activity.consultation_hour.field.get_cached_value(self, None)
+        loaded = getattr(self, "_saved_series", None)
+        if series is not None and (
+            self.venue_id is None or (not self._state.adding and series.pk != loaded)
+        ):
+            self.venue_id = series.venue_id
+        elif self.consultation_hour_id is None and loaded is not None:
+            self.venue_id = None
+        super().save(*args, **kwargs)
+        self._saved_series = self.consultation_hour_id
 
     @property
     def contacts(self) -> int:
@@ -445,7 +465,12 @@ class TeamMonthReview(models.Model):
 
 
 class ActivitySummary(models.Model):
-    """Sums of activities per day, team, municipality, kind, venue kind and status (see above)."""
+    """Sums of activities per day, team, municipality, kind, venue kind and status.
+
+    Kept by database triggers (``teams.summary``): it always equals a ``GROUP BY`` over the
+    activities, with ``venue_kind`` the current kind of each activity's venue (empty without
+    one), and holds no row with zero activities.
+    """
 
     date = models.DateField()
     team = models.ForeignKey(
@@ -478,3 +503,46 @@ class ActivitySummary(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.team_id} {self.kind} {self.status}: {self.activities}"
+
+
+class ActivityMonthSummary(models.Model):
+    """The month rollup of ``ActivitySummary``: the same sums per month (``month`` is the first
+    day), team, municipality, kind, venue kind and status, for reports over long periods.
+
+    Kept by the same triggers, with the same invariant (``teams.summary``).
+    """
+
+    month = models.DateField()
+    team = models.ForeignKey(
+        Team, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Activity.Kind.choices)
+    venue_kind = models.CharField(max_length=30, blank=True)
+    status = models.CharField(max_length=20, choices=Activity.Status.choices)
+    activities = models.IntegerField(default=0)
+    children = models.IntegerField(default=0)
+    young_people = models.IntegerField(default=0)
+    parents = models.IntegerField(default=0)
+    professionals = models.IntegerField(default=0)
+    others = models.IntegerField(default=0)
+    helps_initiated = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("activity month summary")
+        verbose_name_plural = _("activity month summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "team", "municipality", "kind", "venue_kind", "status"],
+                name="activity_month_summary_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["month"], name="month_summary_month"),
+            models.Index(fields=["team", "month"], name="month_summary_team_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%m/%Y} {self.team_id} {self.kind} {self.status}: {self.activities}"

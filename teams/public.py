@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, vRecur
 
 from sozialraum.models import Municipality, Team, User
-from sozialraum.text import GermanSortKey, german_sort_key
+from sozialraum.text import GermanSortKey, german_sort_key, strip_control_characters
 from teams.models import Activity, ConsultationHour
 from teams.recurrence import describe, occurrences, series_dates
 
@@ -268,6 +268,12 @@ def _event_description(series: ConsultationHour) -> str:
     return "\n".join(lines)
 
 
+def feed_text(value: str) -> str:
+    """Text for the feed without control characters: the forms refuse them today, but rows
+    saved before may hold them, and calendar programs choke on them. Line breaks become LF."""
+    return strip_control_characters(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
 def series_event(
     series: ConsultationHour, exdates: list[datetime.date], *, stamp: datetime.datetime
 ) -> Event | None:
@@ -279,12 +285,16 @@ def series_event(
     venue = series.venue
     event = Event.new(
         uid=f"consultationhour-{series.pk}@sozialraum",
-        summary=_("Consultation hour Sozialraumteam %(team)s – %(venue)s")
-        % {"team": series.team.name, "venue": venue.name},
+        summary=feed_text(
+            _("Consultation hour Sozialraumteam %(team)s – %(venue)s")
+            % {"team": series.team.name, "venue": venue.name}
+        ),
         start=_local(first, series.start_time),
         end=_local(first, series.end_time),
-        location=", ".join(part for part in (venue.name, venue.address, series.location) if part),
-        description=_event_description(series),
+        location=feed_text(
+            ", ".join(part for part in (venue.name, venue.address, series.location) if part)
+        ),
+        description=feed_text(_event_description(series)),
         stamp=stamp,
         last_modified=series.updated_at,
     )
@@ -306,7 +316,7 @@ def calendar(series_list, *, name: str, uid: str, today: datetime.date | None = 
     series_list = list(series_list)
     result = Calendar.new(
         prodid="-//Sozialraum//Sprechstunden//DE",
-        name=name,
+        name=feed_text(name),
         uid=uid,
         refresh_interval=datetime.timedelta(hours=12),
     )

@@ -58,6 +58,7 @@ def parse_rrule(rule: str) -> dict:
 
 def describe(rule: str) -> str:
     """The recurrence in words, e.g. "weekly on Tuesdays", "on the 2nd Tuesday of the month"."""
+    from django.contrib.humanize.templatetags.humanize import ordinal
     from django.utils.dates import WEEKDAYS
 
     fields = parse_rrule(rule)
@@ -65,7 +66,9 @@ def describe(rule: str) -> str:
     if fields["pattern"] == Pattern.MONTHLY:
         if fields["nth"] == -1:
             return _("on the last %(day)s of the month") % {"day": day}
-        return _("on the %(nth)s. %(day)s of the month") % {"nth": fields["nth"], "day": day}
+        # "3rd" in English, "3." in German (Django's humanize catalogue).
+        nth = ordinal(fields["nth"])
+        return _("on the %(nth)s %(day)s of the month") % {"nth": nth, "day": day}
     if fields["pattern"] == Pattern.EVERY_N_WEEKS:
         return _("every %(n)s weeks on %(day)s") % {"n": fields["interval"], "day": day}
     return _("every %(day)s") % {"day": day}
@@ -125,6 +128,7 @@ class Occurrence:
     date: datetime.date
     falls_away: str = ""
     activity: Activity | None = None
+    notice: str = ""  # e.g. who logged it first, when a second person tried
 
     @property
     def state(self) -> str:

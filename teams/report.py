@@ -8,6 +8,11 @@ municipalities of a scope), so the report and the dashboard agree. All figures a
 the number of queries does not grow with activities or partners. Cooperation statuses and next
 steps are read as they stand today; the structure as it was at the end of the year.
 
+Every activity figure comes from the activity summaries (``teams.dashboard.summed``), never from
+adding up activities. The one exception is the number of Gremien that met, which the summaries do
+not know: it is counted per Gremium with an ``EXISTS`` probe on the activities' index on the
+Gremium, so its cost grows with the number of Gremien, not with the number of activities.
+
 Because the report leaves the office, ``published`` passes every count through ``shown``: a
 count of 1 or 2 becomes "< 3" (0 stays 0). The views only ever render published reports.
 """
@@ -15,15 +20,22 @@ count of 1 or 2 becomes "< 3" (0 stays 0). The views only ever render published 
 import dataclasses
 import datetime
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from kooperation.models import Cooperation, CooperationStatus, Partner, PartnerKind
+from kooperation.models import Body, Cooperation, CooperationStatus, Partner, PartnerKind
 from sozialraum.models import Municipality
 from sozialraum.selectors import structure_on
 from sozialraum.text import german_sort_key
-from teams.dashboard import Scope, Table, activity_filter, dashboard, scope_municipality_ids
-from teams.models import Activity, ActivitySummary
+from teams.dashboard import (
+    Scope,
+    Table,
+    activity_filter,
+    dashboard,
+    scope_municipality_ids,
+    summed,
+)
+from teams.models import Activity, ActivityMonthSummary
 
 SMALL_COUNT = "< 3"
 
@@ -93,7 +105,7 @@ def report_years(today: datetime.date) -> list[int]:
     """The years a report can be asked for, newest first: from the first logged activity or
     written agreement up to this year."""
     firsts = [
-        ActivitySummary.objects.aggregate(first=Min("date"))["first"],
+        ActivityMonthSummary.objects.aggregate(first=Min("month"))["first"],
         Cooperation.objects.aggregate(first=Min("agreement_date"))["first"],
     ]
     earliest = min([day.year for day in firsts if day] + [today.year])
@@ -217,26 +229,39 @@ def _without_rate(table: Table) -> Table:
 
 
 def _meetings(user, scope, start, end) -> Table:
-    """Held meetings of round tables, working groups and committees, and how many Gremien met."""
-    rows = (
-        Activity.objects.filter(
-            activity_filter(scope, user),
-            date__range=(start, end),
-            status=Activity.Status.HELD,
+    """Held meetings of round tables, working groups and committees, and how many Gremien met.
+
+    The meetings are summed from the summaries; the Gremien that met are counted per Gremium
+    with an ``EXISTS`` on the activities (index on ``body_id``): one probe per Gremium instead
+    of a scan of the year's activities."""
+    meetings = {
+        row["kind"]: row["n"]
+        for row in summed(
+            user,
+            scope,
+            {"year": (start, end)},
+            ["kind"],
+            {"n": "activities"},
             kind__in=MEETING_KINDS,
+            status=Activity.Status.HELD,
         )
-        .values("kind")
-        .annotate(meetings=Count("pk"), bodies=Count("body", distinct=True))
-        .order_by()
+    }
+    met = Activity.objects.filter(
+        activity_filter(scope, user),
+        body=OuterRef("pk"),
+        date__range=(start, end),
+        status=Activity.Status.HELD,
     )
-    counts = {row["kind"]: (row["meetings"], row["bodies"]) for row in rows}
+    bodies = Body.objects.aggregate(
+        **{kind.value: Count("pk", filter=Exists(met.filter(kind=kind))) for kind in MEETING_KINDS}
+    )
     table = Table(
         "meetings",
         _("Round tables, working groups and committees"),
         [_("Kind"), _("meetings held"), _("Gremien that met")],
     )
     for kind in MEETING_KINDS:
-        table.rows.append([kind.label, *counts.get(kind, (0, 0))])
+        table.rows.append([kind.label, meetings.get(kind, 0), bodies[kind.value]])
     return table
 
 
@@ -313,17 +338,19 @@ def _next_steps(municipality_ids, today) -> Table:
 
 
 def _without_event(user, scope, start, end, municipality_ids) -> list[Municipality]:
-    """The municipalities of the scope without a held kick-off or network event in the year."""
-    covered = ActivitySummary.objects.filter(
-        activity_filter(scope, user),
-        date__range=(start, end),
+    """The municipalities of the scope without a held kick-off or network event in the year
+    (by the sum of such events, from the summaries)."""
+    rows = summed(
+        user,
+        scope,
+        {"year": (start, end)},
+        ["municipality_id"],
+        {"n": "activities"},
         kind=Activity.Kind.EVENT,
         status=Activity.Status.HELD,
-        activities__gt=0,
     )
+    covered = {row["municipality_id"] for row in rows if row["n"] > 0}
     return sorted(
-        Municipality.objects.filter(pk__in=municipality_ids).exclude(
-            pk__in=covered.values("municipality_id")
-        ),
+        Municipality.objects.filter(pk__in=municipality_ids).exclude(pk__in=covered),
         key=lambda m: german_sort_key(m.name),
     )

@@ -5,18 +5,22 @@ reads the team (``teams_visible_to``: its staff, Amtsleitung, …) sees the stat
 month is locked for staff edits (``teams.permissions.is_month_locked``); reopening needs a
 reason. Every change of a review row is kept by the audit trail (``TeamMonthReviewEvent``).
 
-Selectors read the overview and a month in a constant number of queries; services write with a
-row lock, so two heads signing off the same month at once make one row and one sign-off.
+Selectors read the overview and a month in a constant number of queries and from the activity
+summary, never by adding up activities: the cost of a page does not grow with the month's size.
+The month page lists only its first ``MONTH_ROWS`` activities and links to the activity list for
+the rest. Services write with a row lock, so two heads signing off the same month at once make
+one row and one sign-off.
 """
 
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -24,10 +28,17 @@ from django.utils.translation import gettext_lazy
 
 from sozialraum.models import Team, User
 from sozialraum.permissions import is_administration, scope_of, teams_visible_to
-from teams.models import Activity, TeamMonthReview
+from teams.models import Activity, ActivityMonthSummary, TeamMonthReview
 from teams.months import add_months, month_end, month_of, month_range
 
 COUNT_FIELDS = Activity.COUNT_FIELDS
+# The months the pages know: earlier or later ones answer 404 (and their neighbours' links are
+# left out), so that no date arithmetic runs off the calendar (years 1 and 9999).
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+# The month page lists this many activities; the activity list, filtered to the team and the
+# month, shows all of them.
+MONTH_ROWS = 100
 
 
 class State:
@@ -80,6 +91,17 @@ def team_for(user, team_id: int) -> Team | None:
 def is_over(month: datetime.date, on: datetime.date) -> bool:
     """A month can be signed off from the first day of the next month on."""
     return month < month_of(on)
+
+
+def month_or_none(year: int, month: int) -> datetime.date | None:
+    """The first day of the month, or None for a month the pages do not show."""
+    if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
+        return None
+    return datetime.date(year, month, 1)
+
+
+def is_shown(month: datetime.date) -> bool:
+    return FIRST_YEAR <= month.year <= LAST_YEAR
 
 
 def overview_months(on: datetime.date, year: int | None = None) -> list[datetime.date]:
@@ -146,9 +168,14 @@ def state_of(review: TeamMonthReview | None, *, is_over: bool) -> str:
     return State.OPEN if is_over else State.RUNNING
 
 
+def month_summary(first: datetime.date, last: datetime.date) -> QuerySet:
+    """The month-summary rows of the months ``first`` to ``last`` (first days)."""
+    return ActivityMonthSummary.objects.filter(month__range=(first, last))
+
+
 def overview_teams(user, first: datetime.date, last: datetime.date) -> QuerySet[Team]:
     """The teams the user reads: the active ones and those with activities in the period."""
-    active_then = Activity.objects.filter(date__range=(first, month_end(last))).values("team_id")
+    active_then = month_summary(first, last).values("team_id")
     return (
         teams_visible_to(user)
         .filter(Q(is_active=True) | Q(pk__in=active_then))
@@ -157,20 +184,23 @@ def overview_teams(user, first: datetime.date, last: datetime.date) -> QuerySet[
 
 
 def month_counts(team_ids, first: datetime.date, last: datetime.date) -> dict:
-    """(team id, month) → (activities, held, cancelled), in one query."""
+    """(team id, month) → (activities, held, cancelled), in one query on the summary."""
     rows = (
-        Activity.objects.filter(team__in=team_ids, date__range=(first, month_end(last)))
-        .annotate(month=TruncMonth("date"))
+        month_summary(first, last)
+        .filter(team__in=team_ids)
         .values("team_id", "month")
         .annotate(
-            total=Count("pk"),
-            held=Count("pk", filter=Q(status=Activity.Status.HELD)),
-            cancelled=Count("pk", filter=Q(status=Activity.Status.CANCELLED)),
+            held=Sum("activities", filter=Q(status=Activity.Status.HELD), default=0),
+            cancelled=Sum("activities", filter=Q(status=Activity.Status.CANCELLED), default=0),
         )
         .order_by()
     )
     return {
-        (row["team_id"], row["month"]): (row["total"], row["held"], row["cancelled"])
+        (row["team_id"], row["month"]): (
+            row["held"] + row["cancelled"],
+            row["held"],
+            row["cancelled"],
+        )
         for row in rows
     }
 
@@ -213,11 +243,24 @@ def overview(user, months: list[datetime.date], on: datetime.date) -> list[TeamR
 
 
 def month_activities(team: Team, month: datetime.date) -> QuerySet[Activity]:
+    """The team's activities of the month, oldest first. The page slices it to ``MONTH_ROWS``:
+    the index on (team, date) hands the rows over in date order, so PostgreSQL sorts only the
+    first days' rows (incremental sort), however full the month is."""
     return (
         Activity.objects.filter(team=team, date__range=(month, month_end(month)))
         .select_related("municipality", "consultation_hour__venue", "body", "project")
         .order_by("date", "start_time", "pk")
     )
+
+
+def month_list_url(team: Team, month: datetime.date) -> str:
+    """The activity list, filtered to the team and the month: every activity of the month."""
+    query = {
+        "team": team.pk,
+        "date_from": month.isoformat(),
+        "date_to": month_end(month).isoformat(),
+    }
+    return f"{reverse('teams:activity_list')}?{urlencode(query)}"
 
 
 @dataclass
@@ -256,20 +299,31 @@ class MonthTotals:
         ]
 
 
-def month_totals(activities) -> MonthTotals:
-    """Sums of a month's activities: by kind (held/cancelled), contacts by group, helps."""
-    held = Counter()
-    cancelled = Counter()
+def month_totals(team: Team, month: datetime.date) -> MonthTotals:
+    """Sums of a team's month: by kind (held/cancelled), contacts by group, helps initiated.
+
+    One query on the summary, grouped by kind and status: a handful of rows, whatever the
+    number of activities."""
+    rows = (
+        month_summary(month, month)
+        .filter(team=team)
+        .values("kind", "status")
+        .annotate(
+            n=Sum("activities"),
+            helps=Sum("helps_initiated"),
+            **{name: Sum(name) for name in COUNT_FIELDS},
+        )
+        .order_by()
+    )
+    held, cancelled = Counter(), Counter()
     contacts = dict.fromkeys(COUNT_FIELDS, 0)
     helps = 0
-    for activity in activities:
-        if activity.status == Activity.Status.CANCELLED:
-            cancelled[activity.kind] += 1
-        else:
-            held[activity.kind] += 1
+    for row in rows:
+        counter = cancelled if row["status"] == Activity.Status.CANCELLED else held
+        counter[row["kind"]] += row["n"]
         for name in COUNT_FIELDS:
-            contacts[name] += getattr(activity, name)
-        helps += activity.helps_initiated
+            contacts[name] += row[name]
+        helps += row["helps"]
     by_kind = [
         KindTotal(kind, label, held[kind], cancelled[kind])
         for kind, label in Activity.Kind.choices

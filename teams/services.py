@@ -1,8 +1,9 @@
 """Rules for logging activities, shared by the full form and the inline form of "Meine Woche"."""
 
 import datetime
+from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,6 +65,36 @@ def activity_from_occurrence(occurrence: Occurrence) -> Activity:
     )
 
 
+class AlreadyLogged(Exception):  # noqa: N818 - a refusal, not a programming error
+    """Someone else logged this date of the series first; ``activity`` is their record."""
+
+    def __init__(self, activity: Activity):
+        super().__init__(f"consultation hour {activity.consultation_hour_id} on {activity.date}")
+        self.activity = activity
+
+
+def logged_activity(series_id, day: datetime.date, *, exclude_pk=None) -> Activity | None:
+    """The activity already logged for this date of the series (with who logged it)."""
+    found = Activity.objects.filter(consultation_hour=series_id, date=day).exclude(pk=exclude_pk)
+    return found.select_related("created_by").first()
+
+
+@contextmanager
+def refusing_double_logging(series, day):
+    """A transaction in which an activity for a date of ``series`` is saved. Two people who
+    log the same date at the same moment both pass the form's check; the database's unique
+    constraint stops the second, whose error becomes ``AlreadyLogged`` with the first's
+    record."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        existing = logged_activity(series, day) if series and day else None
+        if existing is None:
+            raise
+        raise AlreadyLogged(existing) from error
+
+
 def activity_log_occurrence(*, occurrence: Occurrence, data: dict, user: User) -> Activity:
     """Log an expected date of a series as held or cancelled (the "Meine Woche" form)."""
     activity = activity_from_occurrence(occurrence)
@@ -75,7 +106,7 @@ def activity_log_occurrence(*, occurrence: Occurrence, data: dict, user: User) -
     activity.outside_area_confirmed = not serves(
         activity.team, activity.municipality, activity.date
     )
-    with transaction.atomic():
+    with refusing_double_logging(occurrence.series, occurrence.date):
         save_versioned(activity, expected_version=None, user=user)
         staff = list(occurrence.series.staff.all()) or [user]
         activity.staff.set(staff)

@@ -2,7 +2,9 @@ from django.urls import path
 
 from teams.views import (
     activities,
+    choosers,
     dashboard,
+    exports,
     my_week,
     personal,
     projects,
@@ -27,14 +29,29 @@ urlpatterns = [
     path("meine-aktivitaeten/", personal.MyActivitiesView.as_view(), name="my_activities"),
     path("aktivitaeten/", activities.ActivityListView.as_view(), name="activity_list"),
     path(
-        "aktivitaeten/export.csv", activities.ActivityExportView.as_view(), name="activity_export"
+        "aktivitaeten/export.csv", exports.ActivityCsvExportView.as_view(), name="activity_export"
     ),
     path(
         "aktivitaeten/export.xlsx",
-        activities.ActivityXlsxExportView.as_view(),
+        exports.ActivityXlsxExportView.as_view(),
         name="activity_export_xlsx",
     ),
     path("aktivitaeten/neu/", activities.ActivityCreateView.as_view(), name="activity_create"),
+    path(
+        "aktivitaeten/auswahl/partner/",
+        choosers.PartnerChooserView.as_view(),
+        name="chooser_partners",
+    ),
+    path(
+        "aktivitaeten/auswahl/projekte/",
+        choosers.ProjectChooserView.as_view(),
+        name="chooser_projects",
+    ),
+    path(
+        "aktivitaeten/auswahl/gremien/",
+        choosers.BodyChooserView.as_view(),
+        name="chooser_bodies",
+    ),
     path("aktivitaeten/<int:pk>/", activities.ActivityDetailView.as_view(), name="activity_detail"),
     path(
         "aktivitaeten/<int:pk>/bearbeiten/",

@@ -10,7 +10,7 @@ from kooperation.models import Body
 from kooperation.permissions import EditScope
 from kooperation.selectors import body_detail, body_list
 from kooperation.views.mixins import EditCheckMixin
-from sozialraum.concurrency import VersionedFormViewMixin
+from sozialraum.concurrency import IdempotentCreateMixin, VersionedFormViewMixin
 
 
 class BodyListView(FilterView):
@@ -57,7 +57,7 @@ class BodyFormMixin(EditCheckMixin, VersionedFormViewMixin):
         return reverse("kooperation:body_detail", args=[self.object.pk])
 
 
-class BodyCreateView(BodyFormMixin, CreateView):
+class BodyCreateView(IdempotentCreateMixin, BodyFormMixin, CreateView):
     success_message = gettext_lazy("Gremium “%(name)s” added.")
 
     def dispatch(self, request, *args, **kwargs):

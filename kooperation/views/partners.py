@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,12 @@ from kooperation.services import (
     partner_set_active,
 )
 from kooperation.views.mixins import EditCheckMixin
-from sozialraum.concurrency import EditConflict, VersionedFormViewMixin
+from sozialraum.concurrency import (
+    EditConflict,
+    FingerprintFormViewMixin,
+    IdempotentCreateMixin,
+    VersionedFormViewMixin,
+)
 from sozialraum.csvfile import CsvFileError, decode
 from sozialraum.permissions import teams_visible_to
 from sozialraum.views.mixins import RoleRequiredMixin
@@ -51,18 +56,9 @@ class PartnerExportView(View):
 
     def get(self, request, format):
         partners = filtered_partners(request.GET)
-        stamp = timezone.localdate().isoformat()
         if format == "xlsx":
-            response = HttpResponse(
-                importing.export_xlsx(partners),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        else:
-            response = HttpResponse(
-                importing.export_csv(partners), content_type="text/csv; charset=utf-8"
-            )
-        response["Content-Disposition"] = f'attachment; filename="partner-{stamp}.{format}"'
-        return response
+            return importing.export_xlsx(partners)
+        return importing.export_csv(partners)
 
 
 class PartnerDetailView(DetailView):
@@ -102,7 +98,7 @@ def recent_activities(partner: Partner, user) -> list:
     )
 
 
-class PartnerCreateView(EditCheckMixin, VersionedFormViewMixin, CreateView):
+class PartnerCreateView(IdempotentCreateMixin, EditCheckMixin, VersionedFormViewMixin, CreateView):
     model = Partner
     form_class = PartnerForm
     template_name = "kooperation/partner_form.html"
@@ -199,7 +195,7 @@ class ContactPersonMixin(EditCheckMixin):
         return contact
 
 
-class ContactPersonCreateView(ContactPersonMixin, CreateView):
+class ContactPersonCreateView(IdempotentCreateMixin, ContactPersonMixin, CreateView):
     def dispatch(self, request, *args, **kwargs):
         self.partner = get_object_or_404(Partner, pk=kwargs["partner_pk"])
         self.check_can_edit(self.partner)
@@ -211,10 +207,12 @@ class ContactPersonCreateView(ContactPersonMixin, CreateView):
         return super().form_valid(form)
 
 
-class ContactPersonUpdateView(ContactPersonMixin, UpdateView):
+class ContactPersonUpdateView(FingerprintFormViewMixin, ContactPersonMixin, UpdateView):
     def form_valid(self, form):
-        messages.success(self.request, _("Contact person saved."))
-        return super().form_valid(form)
+        response = super().form_valid(form)  # 409 if someone else saved the contact meanwhile
+        if response.status_code == 302:
+            messages.success(self.request, _("Contact person saved."))
+        return response
 
 
 class ContactPersonDeleteView(ContactPersonMixin, DeleteView):
@@ -226,7 +224,7 @@ class ContactPersonDeleteView(ContactPersonMixin, DeleteView):
         return super().form_valid(form)
 
 
-class CooperationStepView(EditCheckMixin, FormView):
+class CooperationStepView(IdempotentCreateMixin, EditCheckMixin, FormView):
     """Record a step of the cooperation with a partner: status, what happened, next step."""
 
     form_class = CooperationStepForm

@@ -6,13 +6,14 @@ ROLE_GROUPS = ["Amtsleitung", "Administration"]
 
 
 def create_groups(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
+    groups = apps.get_model("auth", "Group").objects.using(schema_editor.connection.alias)
     for name in ROLE_GROUPS:
-        Group.objects.get_or_create(name=name)
+        groups.get_or_create(name=name)
 
 
 def delete_groups(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=ROLE_GROUPS).delete()
+    groups = apps.get_model("auth", "Group").objects.using(schema_editor.connection.alias)
+    groups.filter(name__in=ROLE_GROUPS).delete()
 
 
 class Migration(migrations.Migration):

@@ -9,6 +9,28 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# The user↔group link (the roles) is Django's own many-to-many table: no migration installs
+# its audit triggers, sozialraum.apps.install_triggers does after a complete migrate. Going
+# back past this migration removes them (and their functions) before the event tables go, or
+# the next change of a link would write into a missing table.
+DROP_LINK_TRIGGERS_SQL = """
+DO $$
+DECLARE t record;
+BEGIN
+    FOR t IN
+        SELECT tgname, tgrelid::regclass AS tbl, tgfoid::regprocedure AS func
+        FROM pg_trigger
+        WHERE NOT tgisinternal
+          AND tgname LIKE 'pgtrigger_%'
+          AND tgrelid IN (SELECT to_regclass(name) FROM unnest(ARRAY['sozialraum_user_groups']) AS name)
+    LOOP
+        EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.tbl);
+        EXECUTE format('DROP FUNCTION IF EXISTS %s', t.func);
+    END LOOP;
+END $$;
+"""
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -98,4 +120,5 @@ class Migration(migrations.Migration):
             name='user',
             field=models.ForeignKey(db_constraint=False, db_tablespace='', on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL),
         ),
+        migrations.RunSQL(migrations.RunSQL.noop, DROP_LINK_TRIGGERS_SQL),
     ]

@@ -1,5 +1,6 @@
 from django import template
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -11,9 +12,12 @@ def minutes(delta) -> int:
 
 
 @register.simple_tag(takes_context=True)
-def nav_current(context, url_name: str) -> str:
-    """``aria-current="page"`` on the navigation link of the page being shown."""
+def nav_current(context, url_name: str) -> SafeString:
+    """``aria-current="page"`` on the navigation link of the page being shown.
+
+    Marked safe: a simple tag's result is escaped otherwise, and the attribute arrives as
+    ``aria-current=&quot;page&quot;`` (invalid, and the link is never marked current)."""
     request = context.get("request")
     if request is not None and request.path == reverse(url_name):
-        return 'aria-current="page"'
-    return ""
+        return mark_safe('aria-current="page"')  # a constant, no user input
+    return mark_safe("")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, FormView, TemplateView, UpdateView
 
 from sozialraum import permissions, reassignment
+from sozialraum.concurrency import FingerprintFormViewMixin, IdempotentCreateMixin
 from sozialraum.forms import ReassignForm, TeamForm, first_of_next_month
 from sozialraum.models import Municipality, Team
 from sozialraum.selectors import (
@@ -206,7 +207,7 @@ class TeamFormMixin(AdministrationRequiredMixin):
         return reverse("sozialraum:team_list")
 
 
-class TeamCreateView(TeamFormMixin, CreateView):
+class TeamCreateView(IdempotentCreateMixin, TeamFormMixin, CreateView):
     def form_valid(self, form):
         response = super().form_valid(form)
         messages.success(
@@ -220,12 +221,15 @@ class TeamCreateView(TeamFormMixin, CreateView):
         return response
 
 
-class TeamUpdateView(TeamFormMixin, UpdateView):
+class TeamUpdateView(FingerprintFormViewMixin, TeamFormMixin, UpdateView):
+    """A save from an outdated copy of the team answers 409 (see ``FingerprintFormViewMixin``)."""
+
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(
-            self.request, _("The team “%(team)s” was saved.") % {"team": self.object.name}
-        )
+        if isinstance(response, HttpResponseRedirect):
+            messages.success(
+                self.request, _("The team “%(team)s” was saved.") % {"team": self.object.name}
+            )
         return response
 
 

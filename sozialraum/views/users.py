@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.functional import cached_property
@@ -15,6 +16,21 @@ from django_filters.views import FilterView
 
 from sozialraum import accounts, permissions
 from sozialraum.account_forms import PersonalDataForm, RolesForm, UserCreateForm, apply_errors
+from sozialraum.concurrency import (
+    FINGERPRINT_FIELD,
+    StaleFingerprint,
+    add_fingerprint_field,
+    add_token_field,
+    check_fingerprint,
+    create_once,
+    fingerprint,
+    form_differences,
+    locked,
+    password_fingerprint,
+    refuse_stale,
+    submitted_fingerprint,
+    submitted_token,
+)
 from sozialraum.filters import UserFilter
 from sozialraum.views.mixins import RoleRequiredMixin
 
@@ -63,10 +79,18 @@ class UserCreateView(AdministrationRequiredMixin, TemplateView):
     template_name = "sozialraum/users/user_form.html"
 
     def get(self, request, *args, **kwargs):
-        return self.render(UserCreateForm(), RolesForm(held=accounts.Roles()))
+        form = UserCreateForm()
+        add_token_field(form)
+        return self.render(form, RolesForm(held=accounts.Roles()))
 
     def post(self, request, *args, **kwargs):
+        """Creates the account once, however often the same form is sent."""
+        return create_once(request, submitted_token(request), self.create)
+
+    def create(self):
+        request = self.request
         form = UserCreateForm(request.POST)
+        add_token_field(form)
         roles_form = RolesForm(request.POST, held=accounts.Roles())
         if form.is_valid() and roles_form.is_valid():
             try:
@@ -93,18 +117,30 @@ class UserUpdateView(UserObjectMixin, TemplateView):
     template_name = "sozialraum/users/user_form.html"
 
     def get(self, request, *args, **kwargs):
-        return self.render(PersonalDataForm(instance=self.account), self.roles_form())
+        form = PersonalDataForm(instance=self.account)
+        add_fingerprint_field(form, fingerprint(self.account))
+        return self.render(form, self.roles_form())
 
     def post(self, request, *args, **kwargs):
         form = PersonalDataForm(request.POST, instance=self.account)
+        add_fingerprint_field(form, "")
         roles_form = self.roles_form(request.POST)
         if form.is_valid() and roles_form.is_valid():
             try:
                 accounts.user_update(
-                    actor=request.user, user=form.instance, roles=roles_form.roles()
+                    actor=request.user,
+                    user=form.instance,
+                    roles=roles_form.roles(),
+                    expected_fingerprint=submitted_fingerprint(form),
                 )
             except ValidationError as error:
                 apply_errors(error, form, roles_form)
+            except StaleFingerprint as stale:
+                differences = form_differences(form, stale.current) + roles_form.differences(
+                    accounts.roles_held(stale.current)
+                )
+                refuse_stale(form, stale, differences=differences)
+                return self.render(form, roles_form, status=409)
             else:
                 messages.success(request, _("User “%(user)s” saved.") % {"user": form.instance})
                 if self.is_self() and not permissions.is_administration(self.account):
@@ -118,8 +154,10 @@ class UserUpdateView(UserObjectMixin, TemplateView):
             data, held=accounts.roles_held(self.account), superuser=self.account.is_superuser
         )
 
-    def render(self, form, roles_form):
-        return self.render_to_response(self.get_context_data(form=form, roles_form=roles_form))
+    def render(self, form, roles_form, status=200):
+        return self.render_to_response(
+            self.get_context_data(form=form, roles_form=roles_form), status=status
+        )
 
 
 class UserPasswordView(UserObjectMixin, FormView):
@@ -131,12 +169,27 @@ class UserPasswordView(UserObjectMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.account}
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        add_fingerprint_field(form, "" if form.is_bound else password_fingerprint(self.account))
+        return form
+
     def form_valid(self, form):
-        accounts.user_set_password(
-            actor=self.request.user,
-            user=self.account,
-            password=form.cleaned_data["new_password1"],
-        )
+        with transaction.atomic():
+            try:
+                check_fingerprint(
+                    locked(self.account),
+                    submitted_fingerprint(form),
+                    of=password_fingerprint,
+                )
+            except StaleFingerprint as stale:
+                refuse_stale(form, stale, differences=[])
+                return self.render_to_response(self.get_context_data(form=form), status=409)
+            accounts.user_set_password(
+                actor=self.request.user,
+                user=self.account,
+                password=form.cleaned_data["new_password1"],
+            )
         if self.is_self():
             update_session_auth_hash(self.request, self.account)  # stay signed in
         messages.success(
@@ -152,12 +205,24 @@ class UserStatusView(UserObjectMixin, TemplateView):
     activate = False
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "activate": self.activate}
+        return {
+            **super().get_context_data(**kwargs),
+            "activate": self.activate,
+            "fingerprint": fingerprint(self.account),
+        }
 
     def post(self, request, *args, **kwargs):
         change = accounts.user_activate if self.activate else accounts.user_deactivate
         try:
-            change(actor=request.user, user=self.account)
+            change(
+                actor=request.user,
+                user=self.account,
+                expected_fingerprint=request.POST.get(FINGERPRINT_FIELD),
+            )
+        except StaleFingerprint:
+            # Confirm again, on the account as it is now.
+            del self.account
+            return self.render_to_response(self.get_context_data(conflict=True), status=409)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)

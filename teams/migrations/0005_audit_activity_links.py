@@ -5,6 +5,28 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# The links of activities to partners, staff and topics are Django's own many-to-many
+# tables: no migration installs their audit triggers, sozialraum.apps.install_triggers does
+# after a complete migrate. Going back past this migration removes them (and their functions)
+# before the event tables go, or the next change of a link would write into a missing table.
+DROP_LINK_TRIGGERS_SQL = """
+DO $$
+DECLARE t record;
+BEGIN
+    FOR t IN
+        SELECT tgname, tgrelid::regclass AS tbl, tgfoid::regprocedure AS func
+        FROM pg_trigger
+        WHERE NOT tgisinternal
+          AND tgname LIKE 'pgtrigger_%'
+          AND tgrelid IN (SELECT to_regclass(name) FROM unnest(ARRAY['teams_activity_partners', 'teams_activity_staff', 'teams_activity_topics']) AS name)
+    LOOP
+        EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.tbl);
+        EXECUTE format('DROP FUNCTION IF EXISTS %s', t.func);
+    END LOOP;
+END $$;
+"""
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -63,4 +85,5 @@ class Migration(migrations.Migration):
                 'abstract': False,
             },
         ),
+        migrations.RunSQL(migrations.RunSQL.noop, DROP_LINK_TRIGGERS_SQL),
     ]

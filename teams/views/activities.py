@@ -1,10 +1,7 @@
-import csv
 import datetime
-import itertools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -12,22 +9,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 
-from sozialraum.concurrency import VersionedFormViewMixin
-from sozialraum.spreadsheets import XLSX_CONTENT_TYPE, xlsx_bytes
+from sozialraum.concurrency import IdempotentCreateMixin, VersionedFormViewMixin
 from teams import permissions
 from teams.filters import ActivityFilter
-from teams.forms import ActivityForm
+from teams.forms import ActivityForm, already_logged_message
 from teams.models import Activity
 from teams.recurrence import Occurrence, falls_away
-from teams.selectors import activity_rows
-from teams.services import activity_from_occurrence
+from teams.selectors import activity_list_rows, activity_rows
+from teams.services import AlreadyLogged, activity_from_occurrence, refusing_double_logging
 
 PAGE_SIZE = 50
 
 
 def filtered_activities(request):
     """The activities a list with these parameters shows (none when a filter is invalid)."""
-    filterset = ActivityFilter(request.GET, queryset=activity_rows(request.user), user=request.user)
+    filterset = ActivityFilter(
+        request.GET, queryset=activity_list_rows(request.user), user=request.user
+    )
     rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     return filterset, rows
 
@@ -57,6 +55,8 @@ class ActivityListView(TemplateView):
         page = page[:PAGE_SIZE]
         query = self.request.GET.copy()
         query.pop("after", None)
+        # No filter by person (see teams.filters): an old staff=<id> is ignored and said so.
+        ignored_staff = query.pop("staff", None) is not None
         next_query = None
         if more:
             query["after"] = f"{page[-1].date.isoformat()}.{page[-1].pk}"
@@ -69,60 +69,9 @@ class ActivityListView(TemplateView):
             "next_query": next_query,
             "first_query": query.urlencode(),
             "is_later_page": cursor is not None,
+            "ignored_staff": ignored_staff,
             "can_log": permissions.teams_logging_for(self.request.user).exists(),
         }
-
-
-class Echo:
-    def write(self, value):
-        return value
-
-
-EXPORT_HEADER = [
-    "date", "start", "end", "kind", "status", "cancel_reason", "team", "municipality",
-    "consultation_hour", "gremium", "project", "children", "young_people", "parents",
-    "professionals", "others", "contacts", "helps_initiated", "topics",
-]  # fmt: skip
-
-
-def export_row(activity: Activity) -> list:
-    """One CSV row. Never the note, never staff names."""
-    return [
-        activity.date.isoformat(),
-        activity.start_time.strftime("%H:%M") if activity.start_time else "",
-        activity.end_time.strftime("%H:%M") if activity.end_time else "",
-        activity.get_kind_display(),
-        activity.get_status_display(),
-        activity.cancel_reason,
-        activity.team.name,
-        activity.municipality.name,
-        str(activity.consultation_hour.venue) if activity.consultation_hour else "",
-        activity.body.name if activity.body else "",
-        activity.project.title if activity.project else "",
-        *[getattr(activity, name) for name in Activity.COUNT_FIELDS],
-        activity.contacts,
-        activity.helps_initiated,
-        ", ".join(topic.name for topic in activity.topics.all()),
-    ]
-
-
-class ActivityExportView(TemplateView):
-    """The filtered activity list as a streamed CSV (without the note)."""
-
-    def get(self, request, *args, **kwargs):
-        _filterset, rows = filtered_activities(request)
-        rows = rows.order_by("-date", "-pk").prefetch_related("topics")
-        writer = csv.writer(Echo(), delimiter=";")
-
-        def lines():
-            yield writer.writerow(EXPORT_HEADER)
-            for activity in rows.iterator(chunk_size=2000):
-                yield writer.writerow([str(value) for value in export_row(activity)])
-
-        stamp = timezone.localdate().isoformat()
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="aktivitaeten-{stamp}.csv"'
-        return response
 
 
 class ActivityDetailView(DetailView):
@@ -152,8 +101,19 @@ class ActivityFormMixin(VersionedFormViewMixin):
     def get_success_url(self):
         return reverse("teams:activity_detail", args=[self.object.pk])
 
+    def form_valid(self, form):
+        """Two people who log the same date of a series at once both pass the form's check;
+        the second is told who was first, with a link, instead of an error page."""
+        data = form.cleaned_data
+        try:
+            with refusing_double_logging(data.get("consultation_hour"), data.get("date")):
+                return super().form_valid(form)
+        except AlreadyLogged as refusal:
+            form.add_error("date", already_logged_message(refusal.activity))
+            return self.render_to_response(self.get_context_data(form=form))
 
-class ActivityCreateView(ActivityFormMixin, CreateView):
+
+class ActivityCreateView(IdempotentCreateMixin, ActivityFormMixin, CreateView):
     success_message = gettext_lazy("Activity “%(name)s” logged.")
 
     def dispatch(self, request, *args, **kwargs):
@@ -229,20 +189,3 @@ class ActivityDeleteView(ActivityChangeMixin, DeleteView):
         self.object.delete()
         messages.success(self.request, _("Activity deleted. The audit trail keeps a record of it."))
         return redirect("teams:activity_list")
-
-
-class ActivityXlsxExportView(TemplateView):
-    """The filtered activity list as an Excel workbook: the CSV export's rows and columns
-    (without the note). Text goes in as text, never as a formula."""
-
-    def get(self, request, *args, **kwargs):
-        _filterset, rows = filtered_activities(request)
-        rows = rows.order_by("-date", "-pk").prefetch_related("topics")
-        content = xlsx_bytes(
-            _("Activities"),
-            itertools.chain([EXPORT_HEADER], map(export_row, rows.iterator(chunk_size=2000))),
-        )
-        response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-        stamp = timezone.localdate().isoformat()
-        response["Content-Disposition"] = f'attachment; filename="aktivitaeten-{stamp}.xlsx"'
-        return response

@@ -1,17 +1,16 @@
-import csv
 import datetime
-import io
 
 from django import forms
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from sozialraum.forms import DATE_INPUT
-from sozialraum.spreadsheets import XLSX_CONTENT_TYPE, xlsx_bytes
-from teams.dashboard import Table, dashboard, scopes_for
+from teams.dashboard import dashboard, scopes_for
 from teams.months import add_months, month_end, month_of
+from teams.views.exports import dashboard_export
 
 PERIODS = [
     ("month", _("month")),
@@ -19,6 +18,12 @@ PERIODS = [
     ("year", _("year")),
     ("custom", _("custom range")),
 ]
+
+
+# The dates the dashboard accepts: the figures start long after 2000, and a year such as 1 or
+# 9999 would run the month and year-before arithmetic off the calendar.
+FIRST_DAY = datetime.date(2000, 1, 1)
+LAST_DAY = datetime.date(2100, 12, 31)
 
 
 class DashboardForm(forms.Form):
@@ -38,9 +43,33 @@ class DashboardForm(forms.Form):
         self.scopes = {scope.key: scope for scope in scopes}
         self.fields["scope"].choices = [(scope.key, scope.label) for scope in scopes]
 
+    def _clean_date(self, name: str) -> datetime.date | None:
+        day = self.cleaned_data.get(name)
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(
+                _("Choose a date between %(first)s and %(last)s."),
+                code="out_of_range",
+                params={
+                    "first": date_format(FIRST_DAY, "SHORT_DATE_FORMAT"),
+                    "last": date_format(LAST_DAY, "SHORT_DATE_FORMAT"),
+                },
+            )
+        return day
+
+    def clean_day(self):
+        return self._clean_date("day")
+
+    def clean_start(self):
+        return self._clean_date("start")
+
+    def clean_end(self):
+        return self._clean_date("end")
+
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("period") == "custom":
+        # A date already refused at its field needs no second message here.
+        refused = self.has_error("start") or self.has_error("end")
+        if cleaned.get("period") == "custom" and not refused:
             start, end = cleaned.get("start"), cleaned.get("end")
             if not start or not end:
                 self.add_error("start", _("A custom range needs a start and an end."))
@@ -82,10 +111,12 @@ class DashboardView(TemplateView):
         tables, facts = dashboard(request.user, scope, start, end, today)
         export = request.GET.get("export")
         if export:
-            table = next((t for t in tables if t.key == export), None)
-            if table is None:
+            response = dashboard_export(
+                tables, facts["gaps"], export, request.GET.get("format", "csv"), start, end
+            )
+            if response is None:
                 raise Http404
-            return export_table(table, request.GET.get("format", "csv"), start, end)
+            return response
         context = self.get_context_data(
             form=form,
             scope=scope,
@@ -97,21 +128,3 @@ class DashboardView(TemplateView):
             query=request.GET.urlencode(),
         )
         return self.render_to_response(context)
-
-
-def export_table(table: Table, format: str, start, end) -> HttpResponse:
-    """One dashboard table as CSV or XLSX: exactly the numbers on the screen."""
-    name = f"{table.key}-{start.isoformat()}-{end.isoformat()}"
-    rows = [
-        [str(h) for h in table.headers],
-        *[[str(c) if not isinstance(c, int) else c for c in row] for row in table.rows],
-    ]
-    if format == "xlsx":
-        response = HttpResponse(xlsx_bytes(table.title, rows), content_type=XLSX_CONTENT_TYPE)
-    else:
-        buffer = io.StringIO()
-        csv.writer(buffer, delimiter=";").writerows(rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        format = "csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}.{format}"'
-    return response

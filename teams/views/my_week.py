@@ -5,27 +5,43 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views import View
 
 from teams import permissions
-from teams.forms import QuickLogForm
+from teams.forms import QuickLogForm, already_logged_message
 from teams.models import ConsultationHour, Topic
 from teams.recurrence import Occurrence, occurrences
 from teams.selectors import my_week, series_current, week_activities, week_start
-from teams.services import activity_log_occurrence
+from teams.services import AlreadyLogged, activity_log_occurrence
 
 
 def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _monday(value: str | None) -> datetime.date:
+# The weeks "Meine Woche" can show: the page links a week before and after, and the calendar
+# ends at the years 1 and 9999.
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2199, 12, 31)
+
+
+def _monday(request) -> datetime.date:
+    """The Monday of the requested week (``?woche=``), or of this week when none or an
+    unusable one was asked for."""
+    value = request.GET.get("woche")
     try:
         day = datetime.date.fromisoformat(value or "")
     except ValueError:
-        day = timezone.localdate()
-    return week_start(day)
+        day = None
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        messages.warning(
+            request,
+            _("Weeks from %(first)s to %(last)s can be shown; here is the current week.")
+            % {"first": FIRST_DAY.year, "last": LAST_DAY.year},
+        )
+        day = None
+    return week_start(day or timezone.localdate())
 
 
 def topic_choices() -> list[tuple[int, str]]:
@@ -51,6 +67,9 @@ def week_context(request, monday: datetime.date, bound: dict | None = None) -> d
         "occurrences": items,
         "other_activities": week_activities(request.user, monday),
         "open_count": sum(1 for o in items if o.state == "open" and o.date <= today),
+        # Reading roles (Fachbereichsleitung, Amtsleitung, Administration) log nothing: no
+        # buttons that would lead to "403". From the cached scope: no extra query.
+        "can_log": bool(permissions.scope_of(request.user).team_ids),
     }
 
 
@@ -58,7 +77,7 @@ class MyWeekView(View):
     """Meine Woche: this week's dates of the series the user staffs, to log in place."""
 
     def get(self, request):
-        monday = _monday(request.GET.get("woche"))
+        monday = _monday(request)
         return render(request, "teams/my_week.html", week_context(request, monday))
 
 
@@ -71,18 +90,22 @@ class MyWeekLogView(View):
         form = QuickLogForm(request.POST, occurrence=occurrence, topics=topic_choices())
         monday = week_start(occurrence.date)
         if occurrence.activity is not None:
-            messages.info(request, _("This date has already been logged."))
+            self._already_logged(request, occurrence)
         elif form.is_valid():
-            occurrence.activity = activity_log_occurrence(
-                occurrence=occurrence, data=form.cleaned_data, user=request.user
-            )
-            if not is_htmx(request):
+            try:
+                occurrence.activity = activity_log_occurrence(
+                    occurrence=occurrence, data=form.cleaned_data, user=request.user
+                )
+            except AlreadyLogged as refusal:  # someone logged it at the same moment
+                occurrence.activity = refusal.activity
+                self._already_logged(request, occurrence)
+            if not is_htmx(request) and not occurrence.notice:
                 messages.success(
                     request,
                     _("Logged: %(venue)s on %(date)s.")
                     % {
                         "venue": occurrence.series.venue.name,
-                        "date": occurrence.date.strftime("%d.%m.%Y"),
+                        "date": date_format(occurrence.date, "SHORT_DATE_FORMAT"),
                     },
                 )
         elif not is_htmx(request):
@@ -99,12 +122,20 @@ class MyWeekLogView(View):
         url = reverse("teams:my_week") + f"?woche={monday.isoformat()}#occ-{occurrence.key}"
         return redirect(url)
 
+    def _already_logged(self, request, occurrence: Occurrence) -> None:
+        """Say who logged the date, with a link: on the card (htmx) or as a message."""
+        occurrence.notice = already_logged_message(occurrence.activity)
+        if not is_htmx(request):
+            messages.info(request, occurrence.notice)
+
     def _occurrence(self, request, series_pk: int, day: str) -> Occurrence:
         """The expected date, if the series is one of the user's teams' and yields that date."""
         try:
             date = datetime.date.fromisoformat(day)
         except ValueError as error:
             raise Http404 from error
+        if not FIRST_DAY <= date <= LAST_DAY:
+            raise Http404
         teams = permissions.teams_logging_for(request.user)
         series = (
             series_current(ConsultationHour.objects.filter(team__in=teams), date, date)

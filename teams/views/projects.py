@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
-from sozialraum.concurrency import VersionedFormViewMixin
+from sozialraum.concurrency import IdempotentCreateMixin, VersionedFormViewMixin
 from teams import permissions
 from teams.forms import ProjectForm
 from teams.models import Project
@@ -58,7 +58,7 @@ class ProjectFormMixin(VersionedFormViewMixin):
         return reverse("teams:project_detail", args=[self.object.pk])
 
 
-class ProjectCreateView(ProjectFormMixin, CreateView):
+class ProjectCreateView(IdempotentCreateMixin, ProjectFormMixin, CreateView):
     success_message = gettext_lazy("Project “%(name)s” created.")
 
     def dispatch(self, request, *args, **kwargs):

@@ -92,4 +92,6 @@ def render_pdf(html: str) -> bytes:
     css_path = finders.find(REPORT_CSS) or staticfiles_storage.path(REPORT_CSS)
     stylesheet = weasyprint.CSS(filename=css_path, url_fetcher=fetcher)
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[stylesheet])
+    # PDF/UA-1: tagged (headings, tables, reading order for screen readers), with the title
+    # and the language of the HTML document (BITV 2.0 applies to published PDFs too).
+    return document.write_pdf(stylesheets=[stylesheet], pdf_variant="pdf/ua-1")

@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 from teams import reviews
 from teams.models import TeamMonthReview
 
-FIRST_YEAR = 2000
+FIRST_YEAR = reviews.FIRST_YEAR
 
 
 class SignOffForm(forms.Form):
@@ -78,10 +78,10 @@ class ReviewDetailView(TemplateView):
         self.team = reviews.team_for(request.user, kwargs["team"])
         if self.team is None:
             raise Http404(_("No team found."))
-        try:
-            self.month = datetime.date(kwargs["year"], kwargs["month"], 1)
-        except ValueError as error:
-            raise Http404(_("No such month.")) from error
+        # A year outside the calendar the pages know (1, 99999999999) is no month, not an error.
+        self.month = reviews.month_or_none(kwargs["year"], kwargs["month"])
+        if self.month is None:
+            raise Http404(_("No such month."))
         return super().dispatch(request, *args, **kwargs)
 
     def detail_url(self) -> str:
@@ -90,7 +90,8 @@ class ReviewDetailView(TemplateView):
     def get_context_data(self, sign_off_form=None, reopen_form=None, review_error="", **kwargs):
         on = reviews.today()
         team, month = self.team, self.month
-        activities = list(reviews.month_activities(team, month))
+        totals = reviews.month_totals(team, month)
+        activities = list(reviews.month_activities(team, month)[: reviews.MONTH_ROWS])
         review = reviews.review_of(team, month)
         is_over = reviews.is_over(month, on)
         state = reviews.state_of(review, is_over=is_over)
@@ -103,7 +104,9 @@ class ReviewDetailView(TemplateView):
             "team": team,
             "month": month,
             "activities": activities,
-            "totals": reviews.month_totals(activities),
+            "totals": totals,
+            "more_activities": totals.activities - len(activities),
+            "list_url": reviews.month_list_url(team, month),
             "review": review,
             "state": state,
             "state_label": reviews.State.LABELS[state],
@@ -114,8 +117,14 @@ class ReviewDetailView(TemplateView):
             "sign_off_form": sign_off_form,
             "reopen_form": reopen_form or ReopenForm(),
             "review_error": review_error,
-            "previous_url": month_url(team.pk, previous_month),
-            "next_url": month_url(team.pk, next_month) if next_month <= on else "",
+            "previous_url": (
+                month_url(team.pk, previous_month) if reviews.is_shown(previous_month) else ""
+            ),
+            "next_url": (
+                month_url(team.pk, next_month)
+                if next_month <= on and reviews.is_shown(next_month)
+                else ""
+            ),
             "previous_month": previous_month,
             "next_month": next_month,
         }

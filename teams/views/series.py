@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
-from sozialraum.concurrency import VersionedFormViewMixin
+from sozialraum.concurrency import IdempotentCreateMixin, VersionedFormViewMixin
 from teams import permissions
 from teams.forms import ConsultationHourForm
 from teams.models import ConsultationHour
@@ -79,7 +79,7 @@ class ConsultationHourFormMixin(VersionedFormViewMixin):
         return reverse("teams:consultationhour_detail", args=[self.object.pk])
 
 
-class ConsultationHourCreateView(ConsultationHourFormMixin, CreateView):
+class ConsultationHourCreateView(IdempotentCreateMixin, ConsultationHourFormMixin, CreateView):
     success_message = gettext_lazy("Consultation hour “%(name)s” created.")
 
     def dispatch(self, request, *args, **kwargs):

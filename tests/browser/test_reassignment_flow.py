@@ -59,7 +59,7 @@ def test_admin_moves_korb_to_winnenden(
     page.get_by_role("link", name="Neu zuordnen Korb", exact=True).click()
     expect(page.get_by_role("heading", name="Korb neu zuordnen")).to_be_visible()
     page.get_by_label("Neues zuständiges Team").select_option(label="Winnenden (Waiblingen)")
-    expect(page.get_by_label("Gültig ab")).to_have_value(effective.isoformat())
+    expect(page.get_by_label("Wechseldatum")).to_have_value(effective.isoformat())
     page.get_by_role("button", name="Auswirkungen anzeigen").click()
 
     impact = page.get_by_role("region", name="Auswirkungen der Änderung")

@@ -52,7 +52,7 @@ IMPORTED = [
 ]
 
 NOTHING_IMPORTED = "Es wurde nichts importiert. Bitte korrigieren Sie die Datei:"
-ONLY_ADMINISTRATION = "Nur die Administration importiert Partner."
+ONLY_ADMINISTRATION = "Nur die Administration kann Partner importieren."
 
 
 def lines(*rows):
@@ -437,8 +437,15 @@ def resolve(params: dict) -> dict:
     }
 
 
+def csv_text(response) -> str:
+    """The text of a streamed CSV download; it starts with a byte-order mark for Excel."""
+    content = b"".join(response.streaming_content)
+    assert content.startswith(b"\xef\xbb\xbf")
+    return content.decode("utf-8-sig")
+
+
 def csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8")), delimiter=";"))
+    return list(csv.reader(io.StringIO(csv_text(response)), delimiter=";"))
 
 
 def xlsx_rows(response) -> list[list[str]]:
@@ -506,17 +513,17 @@ def test_csv_export_has_the_import_columns_and_german_labels(client_for, amtslei
         f'attachment; filename="partner-{timezone.localdate().isoformat()}.csv"'
     )
     assert rows[0] == [
-        "name",
-        "kind",
-        "school_type",
-        "municipality",
-        "address",
-        "phone",
-        "email",
-        "website",
-        "team_today",
-        "cooperation_status",
-        "active",
+        "Name",
+        "Art",
+        "Schulart",
+        "Stadt/Gemeinde",
+        "Adresse",
+        "Telefon",
+        "E-Mail",
+        "Website",
+        "Heute zuständiges Team",
+        "Kooperationsstatus",
+        "Aktiv",
     ]
     assert rows[1] == [
         "Grundschule Backnang-Süd",
@@ -590,7 +597,7 @@ def test_csv_export_imports_again_without_changes(client_for, fachkraft, directo
     response = export(client_for(fachkraft), "csv", {"active": "all"})
     before = snapshot()
 
-    output = import_command(csv_file(tmp_path, response.content.decode("utf-8"), "export.csv"))
+    output = import_command(csv_file(tmp_path, csv_text(response), "export.csv"))
 
     assert output == "export.csv: 0 created, 0 updated, 5 unchanged."
     assert snapshot() == before
@@ -601,7 +608,7 @@ def test_filtered_csv_export_uploads_again_without_changes(client_for, administr
     exported = export(client, "csv", resolve({"municipality": "Korb", "active": "all"}))
     before = snapshot()
 
-    response = upload(client, exported.content.decode("utf-8"))
+    response = upload(client, csv_text(exported))
 
     assert messages_of(response) == [
         "Import abgeschlossen: 0 angelegt, 0 aktualisiert, 2 unverändert."
@@ -619,7 +626,7 @@ def test_export_of_a_name_starting_with_at_imports_again_without_changes(
     )
     response = export(client_for(fachkraft), "csv", {})
 
-    output = import_command(csv_file(tmp_path, response.content.decode("utf-8"), "export.csv"))
+    output = import_command(csv_file(tmp_path, csv_text(response), "export.csv"))
 
     assert output == "export.csv: 0 created, 0 updated, 1 unchanged."
     assert list(Partner.objects.values_list("name", flat=True)) == ["@work Jugendprojekt"]

@@ -54,22 +54,23 @@ def case_id(case):
 
 REFUSAL = {
     "backnang": (
-        "Einträge in Backnang ändern die Mitarbeitenden des heute für Backnang zuständigen "
-        "Teams, die Fachbereichsleitung seines Mittelbereichs und die Administration. "
-        "Sie dürfen sie lesen."
+        "Nur die Mitarbeitenden des heute für Backnang zuständigen Teams, die "
+        "Fachbereichsleitung seines Mittelbereichs und die Administration können Einträge in "
+        "Backnang ändern. Sie dürfen sie lesen."
     ),
     "korb": (
-        "Einträge in Korb ändern die Mitarbeitenden des heute für Korb zuständigen Teams, die "
-        "Fachbereichsleitung seines Mittelbereichs und die Administration. Sie dürfen sie lesen."
+        "Nur die Mitarbeitenden des heute für Korb zuständigen Teams, die Fachbereichsleitung "
+        "seines Mittelbereichs und die Administration können Einträge in Korb ändern. "
+        "Sie dürfen sie lesen."
     ),
     "district": (
-        "Kreisweite Partner und Gremien ändern die Teamleitungen, die Fachbereichsleitungen und "
-        "die Administration. Sie dürfen sie lesen."
+        "Nur die Teamleitungen, die Fachbereichsleitungen und die Administration können "
+        "kreisweite Partner und Gremien ändern. Sie dürfen sie lesen."
     ),
 }
 CREATE_REFUSAL = (
-    "Partner und Gremien legen die Mitarbeitenden der Sozialraumteams, die "
-    "Fachbereichsleitungen und die Administration an. Mit Ihrer Rolle dürfen Sie sie lesen."
+    "Nur die Mitarbeitenden der Sozialraumteams, die Fachbereichsleitungen und die "
+    "Administration können Partner und Gremien anlegen. Mit Ihrer Rolle dürfen Sie sie lesen."
 )
 DISTRICT_WIDE = "kreisweit"
 

@@ -213,3 +213,45 @@ def test_unknown_page_answers_404_in_the_layout(client_for, fachkraft):
     assert response.status_code == 404
     assert "Seite nicht gefunden" in response.content.decode()
     assert b'id="main"' in response.content
+
+
+def test_current_menu_item_is_marked_with_a_real_attribute(client_for, fachkraft):
+    response = client_for(fachkraft).get(reverse("sozialraum:structure"))
+
+    html = response.content.decode()
+    assert f'href="{reverse("sozialraum:structure")}" aria-current="page"' in html
+    assert "aria-current=&quot;" not in html
+    assert html.count('aria-current="page"') == 1
+
+
+def test_user_menu_has_no_aria_labelledby_on_its_div(client_for, fachkraft):
+    response = client_for(fachkraft).get(reverse("sozialraum:home"))
+
+    assert b'aria-labelledby="user-menu"' not in response.content
+
+
+def test_every_page_carries_the_error_summary_wording(client_for, fachkraft):
+    response = client_for(fachkraft).get(reverse("sozialraum:home"))
+
+    html = response.content.decode()
+    template = html[html.index('<template id="error-summary-template"') :]
+    template = template[: template.index("</template>")]
+    # German once the coordinator has translated the new msgids, English until then.
+    assert 'data-title-prefix="Fehler:"' in template or 'data-title-prefix="Error:"' in template
+    assert 'class="alert alert-danger error-summary" tabindex="-1"' in template
+    assert 'class="form-text required-note"' in template
+
+
+def test_empty_choice_of_a_select_says_please_choose(client_for, administration):
+    response = client_for(administration).get(reverse("admin:sozialraum_team_add"))
+
+    html = response.content.decode()
+    assert "---------" not in html
+    assert ">– bitte wählen –</option>" in html or ">– please choose –</option>" in html
+
+
+def test_admin_change_list_inputs_are_named_by_column_and_row(client_for, administration):
+    response = client_for(administration).get(reverse("admin:sozialraum_municipality_changelist"))
+
+    html = response.content.decode()
+    assert 'aria-label="Einwohnerzahl: Backnang"' in html

@@ -62,7 +62,8 @@ def test_fachkraft_logs_community_work(client_for, fachkraft, team_backnang, bac
         (
             {"date": "2099-01-01"},
             "date",
-            "Eine stattgefundene Aktivität kann höchstens einen Tag in der Zukunft liegen.",
+            "Eine Aktivität mit dem Status „stattgefunden“ kann höchstens einen Tag in der "
+            "Zukunft liegen.",
         ),
         ({"children": 1000}, "children", "Dieser Wert muss kleiner oder gleich 999 sein."),
         ({"parents": -1}, "parents", "Dieser Wert muss größer oder gleich 0 sein."),
@@ -242,8 +243,8 @@ def test_other_team_gets_404_and_head_gets_403(
     assert detail_head.context["can_change"] is False
     assert edit_head.status_code == 403
     assert (
-        "Aktivitäten erfassen und ändern die Mitarbeitenden ihres Teams."
-        in edit_head.content.decode()
+        "Nur die Mitarbeitenden des Teams, zu dem eine Aktivität gehört, können sie erfassen "
+        "und ändern." in edit_head.content.decode()
     )
 
 
@@ -290,7 +291,7 @@ def test_activity_list_query_count_is_constant(
         )
     client.force_login(fachkraft)
 
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(14):
         response = client.get(reverse("teams:activity_list"), {"date_from": "2026-01-01"})
 
     assert len(response.context["activities"]) == count
@@ -307,12 +308,12 @@ def test_export_holds_the_filtered_rows_without_note(
         reverse("teams:activity_export"), {"date_from": "2026-01-01"}
     )
 
-    content = b"".join(response.streaming_content).decode()
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(content), delimiter=";"))
-    assert rows[0][:5] == ["date", "start", "end", "kind", "status"]
-    assert "note" not in rows[0]
+    assert rows[0][:5] == ["Datum", "Von", "Bis", "Art", "Status"]
+    assert "Notiz" not in rows[0]
     assert len(rows) == 2
-    assert rows[1][0] == "2026-05-04"
+    assert rows[1][0] == "04.05.2026"
     assert rows[1][-1] == "Familie und Erziehung, Schule und Ausbildung"
     assert "Geheim" not in content
 

@@ -204,7 +204,7 @@ def test_dashboard_table_exports_match_the_screen(client_for, amtsleitung, world
         reverse("teams:dashboard"), {**params, "export": "contacts", "format": "csv"}
     )
 
-    lines = export.content.decode().splitlines()
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
     assert lines[0] == "Gruppe;Kontakte"
     assert lines[1] == "Kinder;7"
     assert len(lines) - 1 == len(table(page.context["tables"], "contacts").rows)

@@ -9,11 +9,16 @@ from openpyxl import load_workbook
 
 from sozialraum.models import Municipality, Team
 from teams.models import Activity
-from teams.views.activities import EXPORT_HEADER
 
 D = datetime.date
 URL = reverse("teams:activity_export_xlsx")
 PERIOD = {"date_from": "2026-01-01", "date_to": "2026-12-31"}
+HEADINGS = [
+    "Datum", "Von", "Bis", "Art", "Status", "Grund für den Ausfall", "Team", "Stadt/Gemeinde",
+    "Ort", "Gremium", "Projekt", "Kinder", "Jugendliche", "Eltern", "Fachkräfte",
+    "Sonstige", "Kontakte", "Angebahnte Einzelfallhilfen", "Themen",
+]  # fmt: skip
+COUNTS = ["Kinder", "Jugendliche", "Eltern", "Fachkräfte", "Sonstige", "Kontakte"]
 
 
 def make_activity(team, municipality, **fields):
@@ -27,7 +32,18 @@ def sheet_rows(response) -> list[tuple]:
 
 
 def as_text(rows) -> list[list[str]]:
-    return [["" if value is None else str(value) for value in row] for row in rows]
+    """Cells as the CSV export writes them: dates TT.MM.JJJJ, times HH:MM."""
+
+    def text(value):
+        if value is None:
+            return ""
+        if isinstance(value, datetime.datetime):
+            return value.strftime("%d.%m.%Y")
+        if isinstance(value, datetime.time):
+            return value.strftime("%H:%M")
+        return str(value)
+
+    return [[text(value) for value in row] for row in rows]
 
 
 @pytest.fixture
@@ -73,20 +89,24 @@ def test_xlsx_holds_the_filtered_rows_without_the_note(
     response = client_for(fachkraft).get(URL, PERIOD)
 
     rows = sheet_rows(response)
-    assert list(rows[0]) == EXPORT_HEADER
-    assert "note" not in rows[0]
+    assert list(rows[0]) == HEADINGS
+    assert "Notiz" not in rows[0]
     records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
-    assert [(r["date"], r["team"]) for r in records] == [
-        ("2026-07-01", "Backnang"),
-        ("2026-05-04", "Backnang"),
+    assert [(r["Datum"], r["Team"]) for r in records] == [
+        (datetime.datetime(2026, 7, 1), "Backnang"),
+        (datetime.datetime(2026, 5, 4), "Backnang"),
     ]
     first = records[1]
-    assert (first["start"], first["end"], first["municipality"]) == ("10:00", "12:00", "Backnang")
-    assert [first[name] for name in (*Activity.COUNT_FIELDS, "contacts", "helps_initiated")] == [
+    assert (first["Von"], first["Bis"], first["Stadt/Gemeinde"]) == (
+        datetime.time(10, 0),
+        datetime.time(12, 0),
+        "Backnang",
+    )
+    assert [first[name] for name in (*COUNTS, "Angebahnte Einzelfallhilfen")] == [
         3, 0, 1, 0, 0, 4, 2,
     ]  # fmt: skip
-    assert first["topics"] == "Familie und Erziehung, Schule und Ausbildung"
-    assert records[0]["cancel_reason"] == "Krankheit"
+    assert first["Themen"] == "Familie und Erziehung, Schule und Ausbildung"
+    assert records[0]["Grund für den Ausfall"] == "Krankheit"
     cells = [value for row in rows for value in row]
     assert not {"Geheim", "Auch geheim", "Letztes Jahr", "Notiz Winnenden"} & set(cells)
 
@@ -97,7 +117,7 @@ def test_xlsx_has_the_same_rows_as_the_csv(client_for, fachkraft, backnang_activ
     xlsx = client.get(URL, PERIOD)
     csv_response = client.get(reverse("teams:activity_export"), PERIOD)
 
-    content = b"".join(csv_response.streaming_content).decode()
+    content = b"".join(csv_response.streaming_content).decode("utf-8-sig")
     assert as_text(sheet_rows(xlsx)) == list(csv.reader(io.StringIO(content), delimiter=";"))
 
 
@@ -107,17 +127,19 @@ def test_another_teams_activities_are_not_in_the_export(
     backnang = sheet_rows(client_for(fachkraft).get(URL, PERIOD))
     winnenden = sheet_rows(client_for(other_team_member).get(URL, PERIOD))
 
-    assert [(row[0], row[6]) for row in backnang[1:]] == [
-        ("2026-07-01", "Backnang"),
-        ("2026-05-04", "Backnang"),
+    assert [(row[0].date(), row[6]) for row in backnang[1:]] == [
+        (D(2026, 7, 1), "Backnang"),
+        (D(2026, 5, 4), "Backnang"),
     ]
-    assert [(row[0], row[6], row[12]) for row in winnenden[1:]] == [("2026-05-05", "Winnenden", 8)]
+    assert [(row[0].date(), row[6], row[12]) for row in winnenden[1:]] == [
+        (D(2026, 5, 5), "Winnenden", 8)
+    ]
 
 
 def test_filter_narrows_the_export(client_for, fachkraft, backnang_activities):
     response = client_for(fachkraft).get(URL, {**PERIOD, "status": "cancelled"})
 
-    assert [row[0] for row in sheet_rows(response)[1:]] == ["2026-07-01"]
+    assert [row[0].date() for row in sheet_rows(response)[1:]] == [D(2026, 7, 1)]
 
 
 def test_xlsx_file_name_and_type(client_for, fachkraft, backnang_activities):
@@ -138,7 +160,7 @@ def test_text_starting_with_equals_stays_text(client_for, fachkraft, team_backna
     response = client_for(fachkraft).get(URL, PERIOD)
 
     workbook = load_workbook(io.BytesIO(response.content))
-    cell = workbook.worksheets[0].cell(row=2, column=EXPORT_HEADER.index("cancel_reason") + 1)
+    cell = workbook.worksheets[0].cell(row=2, column=HEADINGS.index("Grund für den Ausfall") + 1)
     assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x")', "s")
 
 

@@ -62,18 +62,26 @@ SERIES_CREATORS = {"teamleitung", "fbl-backnang", "fbl-waiblingen", "admin"}
 PROJECT_CREATORS = {"fachkraft", "teamleitung", "fbl-backnang", "fbl-waiblingen", "winnenden"}
 
 NOT_FOUND = "Seite nicht gefunden"
-ACTIVITY_REFUSAL = "Aktivitäten erfassen und ändern die Mitarbeitenden ihres Teams."
-ACTIVITY_CREATE_REFUSAL = "Aktivitäten erfassen die Mitarbeitenden eines Sozialraumteams."
+ACTIVITY_REFUSAL = (
+    "Nur die Mitarbeitenden des Teams, zu dem eine Aktivität gehört, können sie erfassen und "
+    "ändern."
+)
+ACTIVITY_CREATE_REFUSAL = "Nur Mitarbeitende eines Sozialraumteams können Aktivitäten erfassen."
 SERIES_REFUSAL = (
-    "Sprechstunden ändern die Teamleitung des Teams, die Fachbereichsleitung und die "
-    "Administration."
+    "Nur die Teamleitung des Teams, die Fachbereichsleitung und die Administration können "
+    "Sprechstunden ändern."
 )
 SERIES_CREATE_REFUSAL = (
-    "Sprechstunden richten die Teamleitung, die Fachbereichsleitung und die Administration ein."
+    "Nur die Teamleitung, die Fachbereichsleitung und die Administration können Sprechstunden "
+    "einrichten."
 )
-PROJECT_REFUSAL = "Projekte ändern die Mitarbeitenden ihres Teams und dessen Fachbereichsleitung."
+PROJECT_REFUSAL = (
+    "Nur die Mitarbeitenden des Teams, zu dem ein Projekt gehört, und dessen "
+    "Fachbereichsleitung können es ändern."
+)
 PROJECT_CREATE_REFUSAL = (
-    "Projekte pflegen die Mitarbeitenden eines Sozialraumteams und dessen Fachbereichsleitung."
+    "Nur Mitarbeitende eines Sozialraumteams und dessen Fachbereichsleitung können Projekte "
+    "pflegen."
 )
 
 # A Tuesday in the past: the day of the activities and a date of the (Tuesday) series.
@@ -223,9 +231,9 @@ def test_activity_list_shows_exactly_the_rows_of_the_scope(client_for, users, wo
 def test_activity_export_holds_exactly_the_rows_of_the_scope(client_for, users, work, username):
     response = client_for(users[username]).get(reverse("teams:activity_export"), PERIOD)
 
-    content = b"".join(response.streaming_content).decode()
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
     header, *rows = csv.reader(io.StringIO(content), delimiter=";")
-    assert header[6] == "team"
+    assert header[6] == "Team"
     assert sorted(row[6] for row in rows) == sorted(SCOPE[username])
 
 

@@ -5,6 +5,7 @@ import datetime
 import re
 import shutil
 import subprocess
+import zlib
 from html.parser import HTMLParser
 
 import pytest
@@ -332,7 +333,7 @@ class TableText(HTMLParser):
 def report_part(response) -> str:
     """The page from the report's heading on (without the navigation and its user menu)."""
     content = response.content.decode()
-    return content[content.index("<h1>") :]
+    return content[content.index("<h1") :]
 
 
 def table_text(content: str, table_id: str) -> dict:
@@ -497,3 +498,33 @@ def test_pdf_text_has_title_scope_and_hidden_small_counts(pdf, tmp_path):
     assert "Team Backnang · 2025" in text
     assert "< 3" in text
     assert re.search(r"\b1 ?/ ?[1-9]\b", text)  # page numbers
+
+
+def test_pdf_is_tagged_with_title_and_language(pdf, tmp_path):
+    pdfinfo = shutil.which("pdfinfo")
+    if not pdfinfo:
+        pytest.skip("pdfinfo (poppler-utils) is not installed")
+    source = tmp_path / "report.pdf"
+    source.write_bytes(pdf.content)
+
+    result = subprocess.run(
+        [pdfinfo, str(source)], check=True, capture_output=True, text=True
+    ).stdout
+
+    info = dict(line.split(":", 1) for line in result.splitlines() if ":" in line)
+    assert info["Tagged"].strip() == "yes"
+    assert info["Title"].strip().startswith(TITLE)
+    objects = pdf.content + pdf_objects(pdf.content)
+    assert b"/Lang (de)" in objects
+    assert b'pdfuaid:part="1"' in objects  # PDF/UA-1 in the XMP metadata
+
+
+def pdf_objects(content: bytes) -> bytes:
+    """The PDF's compressed streams, inflated (the catalog sits in an object stream)."""
+    inflated = []
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", content, re.S):
+        try:
+            inflated.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue  # not a Flate stream
+    return b"".join(inflated)

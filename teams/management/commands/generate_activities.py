@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from sozialraum.models import Assignment, Team, User
-from teams.models import Activity
+from sozialraum.pgtools import analyze
+from teams.models import Activity, ActivityMonthSummary, ActivitySummary
 from teams.summary import rebuild_activity_summary
 
 KINDS = [
@@ -62,6 +63,15 @@ class Command(BaseCommand):
                 self._progress(created, count)
         self.stderr.write("\nRebuilding the dashboard summary …")
         rebuild_activity_summary()
+        # Fresh statistics, or the planner guesses from an empty table until autovacuum runs.
+        analyze(
+            Activity,
+            ActivitySummary,
+            ActivityMonthSummary,
+            Activity.staff.through,
+            Activity.partners.through,
+            Activity.topics.through,
+        )
         self.stdout.write(self.style.SUCCESS(f"{created} activities created (seed {seed})."))
 
     def _plan(self):

@@ -1,0 +1,231 @@
+"""Exports of the activity log and the dashboard as CSV and Excel.
+
+Rows are lean: one ``values_list`` of exactly the exported columns read through a server-side
+cursor, names and labels from maps loaded once, topics aggregated in SQL — so the cost per row
+is a few microseconds and memory stays flat whatever the size. Never the note, never staff
+names (privacy: no figures per person leave the application).
+
+An Excel export above ``settings.EXPORT_JOB_THRESHOLD`` rows runs as a background job
+(:func:`activity_xlsx_job`), which re-applies the user's scope and filter itself.
+"""
+
+from collections.abc import Callable, Iterator
+
+from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, QuerySet
+from django.http import QueryDict
+from django.utils import timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from kooperation.models import Body, Partner
+from sozialraum.models import Municipality, Team, User
+from sozialraum.spreadsheets import XLSX_CONTENT_TYPE, Column, XlsxWorkbook, neutralise
+from teams import permissions
+from teams.filters import ActivityFilter
+from teams.models import Activity, Project, Topic
+
+CHUNK_SIZE = 5000
+COUNT_FIELDS = (*Activity.COUNT_FIELDS,)
+
+
+def export_job_threshold() -> int:
+    return getattr(settings, "EXPORT_JOB_THRESHOLD", 50_000)
+
+
+def filtered_activities_for(user, params) -> QuerySet[Activity]:
+    """The activities the list shows this user for these parameters (none when a filter is
+    invalid) — the same scope and filter as the list, in a request or in a job."""
+    visible = permissions.activities_visible_to(user)
+    filterset = ActivityFilter(params, queryset=visible, user=user)
+    return filterset.qs if filterset.is_valid() else filterset.queryset.none()
+
+
+def activity_columns() -> list[Column]:
+    """The exported columns, headed in the active language."""
+    return [
+        Column(capfirst(_("date")), "date", 11),
+        Column(_("From"), "time", 7),
+        Column(_("Until"), "time", 7),
+        Column(_("Kind"), "text", 24),
+        Column(_("Status"), "text", 12),
+        Column(capfirst(_("reason for cancelling")), "text", 24),
+        Column(_("Team"), "text", 20),
+        Column(_("Town or municipality"), "text", 18),
+        Column(capfirst(_("venue")), "text", 28),
+        Column(_("Gremium"), "text", 28),
+        Column(_("Project"), "text", 28),
+        *[
+            Column(capfirst(str(Activity._meta.get_field(name).verbose_name)), "number", 10)
+            for name in COUNT_FIELDS
+        ],
+        Column(_("Contacts"), "number", 10),
+        Column(capfirst(_("individual helps initiated")), "number", 12),
+        Column(capfirst(_("topics")), "text", 40),
+    ]
+
+
+def _topic_ids() -> ArraySubquery:
+    """The ids of an activity's topics as one array, collected in SQL (one index-only scan
+    per row; cheaper than a grouped aggregate)."""
+    through = Activity.topics.through.objects.filter(activity_id=OuterRef("pk"))
+    return ArraySubquery(through.values("topic_id"))
+
+
+LEAN_FIELDS = (
+    "date", "start_time", "end_time", "kind", "status", "cancel_reason", "team_id",
+    "municipality_id", "venue_id", "body_id", "project_id", *COUNT_FIELDS,
+    "helps_initiated", "topic_ids",
+)  # fmt: skip
+
+
+class Labels:
+    """Names and labels of everything a row refers to, loaded once per export (a handful of
+    small queries, however many rows). ``text`` prepares every name once (for a CSV:
+    :func:`~sozialraum.spreadsheets.neutralise`), so that rows need no work per cell."""
+
+    def __init__(self, text=lambda value: value):
+        self.text = text
+        self.kinds = {value: text(str(label)) for value, label in Activity.Kind.choices}
+        self.statuses = {value: text(str(label)) for value, label in Activity.Status.choices}
+        self.teams = self._names(Team.objects.order_by().values_list("pk", "name"))
+        self.municipalities = self._names(Municipality.objects.order_by().values_list("pk", "name"))
+        self.venues = self._names(Partner.objects.order_by().values_list("pk", "name"))
+        self.bodies = self._names(Body.objects.order_by().values_list("pk", "name"))
+        self.projects = self._names(Project.objects.order_by().values_list("pk", "title"))
+        self.topic_order = {
+            pk: (position, name)
+            for position, (pk, name) in enumerate(Topic.objects.values_list("pk", "name"))
+        }
+        self._topic_texts: dict[tuple, str] = {(): ""}
+
+    def _names(self, pairs) -> dict:
+        names = {pk: self.text(name) for pk, name in pairs}
+        names[None] = ""
+        return names
+
+    def topics(self, ids) -> str:
+        """The topics' names in the list's order, joined; computed once per combination."""
+        key = tuple(ids)
+        text = self._topic_texts.get(key)
+        if text is None:
+            names = sorted(self.topic_order[pk] for pk in key if pk in self.topic_order)
+            text = self.text(", ".join(name for _position, name in names))
+            self._topic_texts[key] = text
+        return text
+
+
+class _Memo(dict):
+    """A value computed once per key: dates and times repeat thousands of times in an export."""
+
+    def __init__(self, compute):
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key):
+        value = self[key] = self.compute(key)
+        return value
+
+
+def activity_values(
+    rows: QuerySet[Activity], labels: Labels | None = None, *, days=None, times=None
+) -> Iterator[list]:
+    """The export's rows, newest first, read through a server-side cursor: dates and times as
+    Python values (or as ``days``/``times`` map them), counts as numbers, names from
+    ``labels``, free text through ``labels.text``."""
+    labels = labels or Labels()
+    days = days if days is not None else _Memo(lambda day: day)
+    times = times if times is not None else _Memo(lambda time: time)
+    lean = rows.annotate(topic_ids=_topic_ids()).order_by("-date", "-pk").values_list(*LEAN_FIELDS)
+    kinds, statuses, teams = labels.kinds, labels.statuses, labels.teams
+    municipalities, venues = labels.municipalities, labels.venues
+    bodies, projects, topics, text = labels.bodies, labels.projects, labels.topics, labels.text
+    for row in lean.iterator(chunk_size=CHUNK_SIZE):
+        counts = row[11:16]
+        yield [
+            days[row[0]],
+            times[row[1]],
+            times[row[2]],
+            kinds.get(row[3], ""),
+            statuses.get(row[4], ""),
+            text(row[5]),
+            teams[row[6]],
+            municipalities[row[7]],
+            venues[row[8]],
+            bodies[row[9]],
+            projects[row[10]],
+            *counts,
+            sum(counts),
+            row[16],
+            topics(row[17]),
+        ]
+
+
+def activity_csv_rows(rows: QuerySet[Activity]) -> Iterator[list]:
+    """The export's rows as CSV cells, every text neutralised: dates as TT.MM.JJJJ and times
+    as HH:MM (the way Excel in Germany reads them as dates), numbers as numbers."""
+    return activity_values(
+        rows,
+        Labels(text=neutralise),
+        days=_Memo(lambda day: day.strftime("%d.%m.%Y")),
+        times=_Memo(lambda time: time.strftime("%H:%M") if time else None),
+    )
+
+
+def activity_workbook(
+    rows: QuerySet[Activity], progress: Callable[[int], None] | None = None
+) -> bytes:
+    """The export as an Excel workbook of one sheet."""
+    workbook = XlsxWorkbook()
+    workbook.add_sheet(
+        _("Activities"), activity_columns(), activity_values(rows), progress=progress
+    )
+    return workbook.to_bytes()
+
+
+def activity_export_filename(extension: str) -> str:
+    return f"aktivitaeten-{timezone.localdate().isoformat()}.{extension}"
+
+
+def activity_xlsx_job(*, job, user_id: int, query: str, language: str = "de") -> None:
+    """Background job: the Excel export of the activity list for a user and a filter. The
+    scope and filter are applied again here, as the user's request would apply them."""
+    from sozialraum.jobs.services import JobError
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise JobError(_("The export was started by a user who can no longer sign in."))
+    with translation.override(language):
+        rows = filtered_activities_for(user, QueryDict(query))
+        total = rows.count()
+        job.progress(0, total)
+        data = activity_workbook(rows, progress=lambda done: job.progress(done, total))
+        job.progress(total, total)
+        job.finish(
+            filename=activity_export_filename("xlsx"), content_type=XLSX_CONTENT_TYPE, data=data
+        )
+
+
+# --- The dashboard -------------------------------------------------------------------------
+
+
+def table_columns(table) -> list[Column]:
+    """A dashboard table's columns: a label column, then figures."""
+    first, *rest = table.headers
+    return [Column(str(first), "text", 40), *[Column(str(h), "number", 14) for h in rest]]
+
+
+def dashboard_workbook(tables, gaps=None) -> bytes:
+    """Every table of the dashboard as its own sheet, and (when given) the municipalities
+    without presence."""
+    workbook = XlsxWorkbook()
+    for table in tables:
+        workbook.add_sheet(str(table.title), table_columns(table), table.rows)
+    if gaps is not None:
+        workbook.add_sheet(
+            _("Without any presence in the period"),
+            [Column(_("Town or municipality"), "text", 30)],
+            [[municipality.name] for municipality in gaps],
+        )
+    return workbook.to_bytes()
