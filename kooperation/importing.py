@@ -22,6 +22,7 @@ from kooperation.models import CooperationStatus, Partner, PartnerKind, SchoolTy
 from sozialraum.concurrency import save_versioned
 from sozialraum.csvfile import CsvFileError, cell_error, choice_lookup, read_rows
 from sozialraum.models import Municipality, User
+from sozialraum.pgtools import analyze
 from sozialraum.spreadsheets import (
     Column,
     csv_response,
@@ -158,6 +159,8 @@ def partners_import(rows: list[dict], *, user: User | None) -> ImportResult:
             partner.full_clean()
             save_versioned(partner, expected_version=None, user=user)
             result.names.append(partner.name)
+    # Statistics for the planner at once: an import may add hundreds of partners.
+    analyze(Partner)
     return result
 
 

@@ -28,9 +28,10 @@ class SozialraumConfig(AppConfig):
 
     def ready(self):
         from sozialraum.admin_texts import install as install_admin_texts
-        from sozialraum.forms import install_text_check
+        from sozialraum.forms import install_plain_choice_queries, install_text_check
 
         install_text_check()
+        install_plain_choice_queries()
         install_admin_texts()
         # Instead of pgtrigger's own handler (PGTRIGGER_INSTALL_ON_MIGRATE is off).
         post_migrate.connect(install_triggers, sender=self)

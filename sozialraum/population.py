@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from sozialraum.csvfile import CsvFileError, cell_error, date_cell, read_rows
 from sozialraum.models import Municipality
+from sozialraum.pgtools import analyze
 from sozialraum.text import german_sort_key
 
 COLUMNS = ("ags", "name", "population", "population as of")
@@ -137,4 +138,5 @@ def populations_import(
             municipality.full_clean()
             municipality.save(update_fields=["population", "population_date"])
             result.updated += 1
+    analyze(Municipality)
     return result

@@ -196,7 +196,7 @@ STORAGES = {
     },
 }
 
-# "- please choose -" (with dashes) instead of Django's "---------" as the empty choice of every select.
+# "- please choose -" instead of Django's "---------" as the empty choice of every select.
 FORM_RENDERER = "sozialraum.form_rendering.SozialraumFormRenderer"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from html import escape
 
+from django.db.models import Func, TextField
 from django.http import HttpResponse, StreamingHttpResponse
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -38,6 +39,29 @@ def neutralise(value):
     if type(value) is str and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+class Neutralised(Func):
+    """The SQL twin of :func:`neutralise`, for a CSV that PostgreSQL writes itself (``COPY``):
+    text starting with one of ``FORMULA_TRIGGERS`` gets a leading apostrophe; NULL stays NULL.
+
+    The triggers are taken from ``FORMULA_TRIGGERS`` (as ``chr(…)``, folded when the query is
+    planned), so the two cannot drift apart; a property test sends random strings through both.
+    The expression is written three times into the SQL: give it a column or an aggregate (which
+    PostgreSQL computes once per group), never a subquery.
+    """
+
+    arity = 1
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        triggers = ", ".join(f"chr({ord(trigger)})" for trigger in FORMULA_TRIGGERS)
+        text = f"({sql})::text"
+        return (
+            f"(CASE WHEN left({text}, 1) IN ({triggers}) THEN '''' || {text} ELSE {text} END)",
+            (*params, *params, *params),
+        )
 
 
 def undo_neutralise(value: str) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from kooperation.importing import ImportResult
 from kooperation.models import PartnerKind
 from sozialraum.csvfile import CsvFileError, cell_error, choice_lookup, date_cell, read_rows
+from sozialraum.pgtools import analyze
 from sozialraum.text import german_sort_key
 from teams.models import ClosurePeriod
 
@@ -120,4 +121,5 @@ def closures_import(rows: list[ClosureRow]) -> ImportResult:
             period.full_clean()
             period.save()
             result.names.append(period.name)
+    analyze(ClosurePeriod)
     return result

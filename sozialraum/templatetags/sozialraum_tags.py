@@ -2,6 +2,8 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from sozialraum.filter_fields import render_filter_field
+
 register = template.Library()
 
 
@@ -21,3 +23,15 @@ def nav_current(context, url_name: str) -> SafeString:
     if request is not None and request.path == reverse(url_name):
         return mark_safe('aria-current="page"')  # a constant, no user input
     return mark_safe("")
+
+
+@register.filter
+def filter_field(field) -> SafeString:
+    """One field of a list's filter panel in Bootstrap's markup, written in Python.
+
+    The filter panel is on every view of the lists; rendered through crispy-forms and Django's
+    widget templates (one template per ``<option>``) it cost more than the list's query. Selects
+    are written here directly; other widgets keep their own template. Labels, help texts and
+    errors are tied to the input as crispy-forms ties them.
+    """
+    return render_filter_field(field)

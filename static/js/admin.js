@@ -16,6 +16,11 @@
       if (names.indexOf(label.id) === -1) {
         box.setAttribute("aria-labelledby", [label.id].concat(names).join(" "));
       }
+      // The selected value inside the box is a read-only textbox of its own: named the same.
+      var rendered = box.querySelector('[role="textbox"]');
+      if (rendered && rendered.id) {
+        rendered.setAttribute("aria-labelledby", label.id + " " + rendered.id);
+      }
     });
   }
 

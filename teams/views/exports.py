@@ -1,25 +1,35 @@
 """Downloads of the activity list and the dashboard (CSV streamed, Excel built or queued)."""
 
 from django.contrib import messages
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
 from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
 from sozialraum.jobs.services import job_start
-from sozialraum.spreadsheets import csv_response, xlsx_response
+from sozialraum.middleware import long_running
+from sozialraum.spreadsheets import CSV_CONTENT_TYPE, attachment, csv_response, xlsx_response
 from teams import exports
 
 
 class ActivityCsvExportView(View):
-    """The filtered activity list as CSV (without the note and staff), streamed."""
+    """The filtered activity list as CSV (without the note and staff), streamed as PostgreSQL
+    writes it. One ``COPY`` statement runs while the file is downloaded, so a slow connection
+    gets the long statement timeout rather than a file cut off after the usual one."""
+
+    @method_decorator(long_running())
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
         rows = exports.filtered_activities_for(request.user, request.GET)
-        headings = [column.heading for column in exports.activity_columns()]
-        filename = exports.activity_export_filename("csv")
-        return csv_response(headings, exports.activity_csv_rows(rows), filename, neutralised=True)
+        response = StreamingHttpResponse(
+            exports.activity_csv_stream(rows), content_type=CSV_CONTENT_TYPE
+        )
+        return attachment(response, exports.activity_export_filename("csv"))
 
 
 class ActivityXlsxExportView(View):

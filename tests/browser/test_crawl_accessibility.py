@@ -84,6 +84,7 @@ FORBIDDEN_CANDIDATES = ["/verwaltung/benutzer/", "/aktivitaeten/neu/"]
 NOT_FOUND_URL = "/gibt-es-nicht/"
 
 AXE_SOURCE = Axe().axe_script
+NEXT_FRAMES = "new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 # Collects CSP violations from the first moment of every page (no inline script: an init script
 # is run by the browser itself, outside the page's policy).
@@ -239,6 +240,7 @@ def check_page(page: Page, crawl: Crawl, url: str, errors: list[str]) -> None:
     page.evaluate(AXE_SOURCE)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
+        page.evaluate(NEXT_FRAMES)  # resize observers (the charts) have run
         if width < 1000:
             scroll_width = page.evaluate("document.documentElement.scrollWidth")
             inner_width = page.evaluate("window.innerWidth")

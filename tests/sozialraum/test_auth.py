@@ -35,7 +35,7 @@ def test_wrong_password_shows_message_and_stays_logged_out(client, fachkraft):
     response = attempt(client)
 
     assert response.status_code == 200
-    assert "Bitte Benutzername und Passwort eingeben." in response.content.decode()
+    assert "Benutzername oder Passwort ist falsch." in response.content.decode()
     assert SESSION_KEY not in client.session
 
 

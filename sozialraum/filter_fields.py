@@ -1,0 +1,78 @@
+"""The fields of the lists' filter panels (``{{ field|filter_field }}``), written in Python."""
+
+from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from sozialraum.form_rendering import DJANGO_EMPTY_LABEL, PLEASE_CHOOSE
+
+
+def render_filter_field(field) -> SafeString:
+    widget = field.field.widget
+    described = f"{field.auto_id}_helptext" if field.help_text else ""
+    attrs = {"aria-describedby": described} if described else {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    if isinstance(widget, forms.CheckboxInput):
+        attrs["class"] = "form-check-input" + (" is-invalid" if field.errors else "")
+        control = format_html(
+            '<div class="form-check mt-4">{} {}</div>',
+            field.as_widget(attrs=attrs),
+            field.label_tag(attrs={"class": "form-check-label"}, label_suffix=""),
+        )
+        return _with_notes(field, control, described)
+    css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+    attrs["class"] = css + (" is-invalid" if field.errors else "")
+    # Only Django's own select: a subclass (e.g. a chooser) may choose its options itself.
+    if type(widget) is forms.Select:
+        html = _select(field, widget, attrs)
+    else:
+        html = field.as_widget(attrs=attrs)
+    label = field.label_tag(attrs={"class": "form-label"}, label_suffix="")
+    return _with_notes(field, format_html("{}{}", label, html), described)
+
+
+def _select(field, widget, extra) -> SafeString:
+    name, value = field.html_name, field.value()
+    selected = {str(v) for v in (value if isinstance(value, list | tuple) else [value])}
+    selected.discard("None")
+    attrs = widget.build_attrs(widget.attrs, {"id": field.auto_id, **extra, "name": name})
+    if field.field.required and field.form.use_required_attribute:
+        attrs.setdefault("required", True)
+    options = []
+    for option_value, label in _choices(field.field):
+        option_value = "" if option_value is None else str(option_value)
+        if option_value == "" and label == DJANGO_EMPTY_LABEL:
+            label = PLEASE_CHOOSE
+        options.append(
+            (option_value, mark_safe(" selected") if option_value in selected else "", label)
+        )
+    return format_html(
+        "<select{}>{}</select>",
+        flatatt(attrs),
+        format_html_join("", '<option value="{}"{}>{}</option>', options),
+    )
+
+
+def _choices(field):
+    """The field's choices; a model's rows read with one plain query (Django's and
+    django-filter's iterators declare a server-side cursor for them)."""
+    if not isinstance(field, forms.ModelChoiceField):
+        return field.choices
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    return empty + [
+        (field.prepare_value(obj), field.label_from_instance(obj)) for obj in field.queryset
+    ]
+
+
+def _with_notes(field, control, described) -> SafeString:
+    help_text = (
+        format_html('<div id="{}" class="form-text">{}</div>', described, field.help_text)
+        if described
+        else ""
+    )
+    errors = format_html_join(
+        "", '<div class="invalid-feedback d-block">{}</div>', ((e,) for e in field.errors)
+    )
+    return format_html("{}{}{}", control, help_text, errors)
