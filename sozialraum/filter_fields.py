@@ -38,10 +38,13 @@ def _select(field, widget, extra) -> SafeString:
     selected = {str(v) for v in (value if isinstance(value, list | tuple) else [value])}
     selected.discard("None")
     attrs = widget.build_attrs(widget.attrs, {"id": field.auto_id, **extra, "name": name})
-    if field.field.required and field.form.use_required_attribute:
-        attrs.setdefault("required", True)
     options = []
-    for option_value, label in _choices(field.field):
+    choices = list(_choices(field.field))
+    # As Django's Select: "required" only with an empty first choice (else HTML forbids it).
+    first_empty = bool(choices) and str(choices[0][0] or "") == ""
+    if field.field.required and field.form.use_required_attribute and first_empty:
+        attrs["required"] = True
+    for option_value, label in choices:
         option_value = "" if option_value is None else str(option_value)
         if option_value == "" and label == DJANGO_EMPTY_LABEL:
             label = PLEASE_CHOOSE

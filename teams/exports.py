@@ -1,9 +1,11 @@
 """Exports of the activity log and the dashboard as CSV and Excel.
 
-Rows are lean: one ``values_list`` of exactly the exported columns read through a server-side
-cursor, names and labels from maps loaded once, topics aggregated in SQL — so the cost per row
-is a few microseconds and memory stays flat whatever the size. Never the note, never staff
-names (privacy: no figures per person leave the application).
+The CSV is written by PostgreSQL: the list's own queryset, its columns annotated as SQL
+expressions (labels, names, topics, neutralised text), runs as one ``COPY … TO STDOUT`` whose
+bytes Python only passes on — a district's year (333,000 rows) in about 2 s, memory flat.
+The Excel rows are lean: one ``values_list`` of exactly the exported columns read through a
+server-side cursor, names and labels from maps loaded once, topic ids aggregated in SQL. Never
+the note, never staff names (privacy: no figures per person leave the application).
 
 An Excel export above ``settings.EXPORT_JOB_THRESHOLD`` rows runs as a background job
 (:func:`activity_xlsx_job`), which re-applies the user's scope and filter itself.
@@ -17,7 +19,7 @@ from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     ExpressionWrapper,
@@ -206,7 +208,7 @@ CSV_BUFFER_BYTES = 256 * 1024
 
 def _text_cell(expression):
     """A text cell: neutralised like every CSV cell, and empty (not ``""``) when blank."""
-    return NullIf(Neutralised(expression), Value(""))
+    return NullIf(Neutralised(expression), Value(""), output_field=TextField())
 
 
 def _label_cell(field: str, choices) -> Case:
@@ -224,7 +226,7 @@ def _topic_names() -> Subquery:
     German sort key; the name itself breaks ties), neutralised as one cell."""
     names = StringAgg(
         "topic__name",
-        Value(", "),
+        ", ",
         order_by=(GermanSortKey("topic__name"), "topic__name", "topic_id"),
     )
     through = Activity.topics.through.objects.filter(activity_id=OuterRef("pk"))
@@ -254,7 +256,7 @@ def activity_csv_cells() -> dict:
         **{f"csv_{name}": F(name) for name in COUNT_FIELDS},
         "csv_contacts": ExpressionWrapper(contacts, output_field=IntegerField()),
         "csv_helps_initiated": F("helps_initiated"),
-        "csv_topics": NullIf(_topic_names(), Value("")),
+        "csv_topics": NullIf(_topic_names(), Value(""), output_field=TextField()),
     }
 
 
@@ -296,12 +298,16 @@ def _copy_stream(head: bytes, statement) -> Iterator[bytes]:
         return
     sql, params = statement
     buffer = bytearray()
-    with connection.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
-        for data in copy:
-            buffer += data
-            if len(buffer) >= CSV_BUFFER_BYTES:
-                yield bytes(buffer)
-                buffer.clear()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner prices the per-row topics subquery high enough to JIT-compile the
+        # query, which took longer (2.7 s of CPU at 333,000 rows) than running it.
+        cursor.execute("SET LOCAL jit = off")
+        with cursor.cursor.copy(sql, params) as copy:
+            for data in copy:
+                buffer += data
+                if len(buffer) >= CSV_BUFFER_BYTES:
+                    yield bytes(buffer)
+                    buffer.clear()
     if buffer:
         yield bytes(buffer)
 

@@ -7,9 +7,12 @@ import io
 
 import pytest
 from django.db import connection
+from django.db.models import TextField, Value
+from django.db.models.sql import Query
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -18,7 +21,13 @@ from kooperation.models import Body, BodyKind
 from sozialraum.jobs.models import Job
 from sozialraum.jobs.services import JobError
 from sozialraum.models import Municipality, Team
-from sozialraum.spreadsheets import FORMULA_TRIGGERS, neutralise, sheet_title, undo_neutralise
+from sozialraum.spreadsheets import (
+    FORMULA_TRIGGERS,
+    Neutralised,
+    neutralise,
+    sheet_title,
+    undo_neutralise,
+)
 from teams import exports
 from teams.models import Activity, Project, Topic
 
@@ -367,3 +376,86 @@ def test_sheet_titles_are_valid_and_unique(titles):
     assert all(0 < len(title) <= 31 for title in results)
     assert not [title for title in results if set(title) & set("[]:*?/\\")]
     assert len({title.lower() for title in results}) == len(results)
+
+
+# --- The CSV written by PostgreSQL (COPY) ---------------------------------------------------
+
+
+def test_csv_streams_the_headings_before_the_rows(client_for, fachkraft, several):
+    response = client_for(fachkraft).get(CSV_URL, PERIOD)
+
+    first, *rest = response.streaming_content
+    assert first.decode("utf-8-sig").rstrip("\n").split(";") == HEADINGS
+    assert b"".join(rest).count(b"\n") == 6  # the rows, in blocks rather than one per row
+
+
+def test_csv_writes_empty_cells_empty_and_topics_in_the_lists_order(
+    client_for, fachkraft, team_backnang, backnang
+):
+    names = ["Zoff", "Ärger", "alkohol", "Öffentlicher Raum"]
+    make_activity(team_backnang, backnang).topics.set(
+        [Topic.objects.create(name=name) for name in names]
+    )
+
+    text = csv_text(client_for(fachkraft).get(CSV_URL, PERIOD))
+    row = text.splitlines()[1].split(";")
+
+    assert '""' not in text  # an empty text is an empty cell, not a quoted one
+    assert row[1:3] == ["", ""] and row[5] == "" and row[8:11] == ["", "", ""]
+    assert row[-1] == ", ".join(Topic.objects.filter(name__in=names).values_list("name", flat=True))
+    assert row[-1] == "alkohol, Ärger, Öffentlicher Raum, Zoff"
+
+
+def test_csv_quotes_cells_holding_the_delimiter(client_for, fachkraft, team_backnang, backnang):
+    make_activity(
+        team_backnang, backnang, status="cancelled", cancel_reason='Regen; "Sturm"'
+    ).topics.set([Topic.objects.create(name="A;B")])
+
+    rows = csv_rows(client_for(fachkraft).get(CSV_URL, PERIOD))
+
+    assert (rows[1][5], rows[1][-1]) == ('Regen; "Sturm"', "A;B")
+
+
+def test_csv_of_an_invalid_filter_holds_only_the_headings(client_for, fachkraft, several):
+    rows = csv_rows(client_for(fachkraft).get(CSV_URL, {"date_from": "kaputt"}))
+
+    assert rows == [HEADINGS]
+
+
+def test_csv_labels_follow_the_active_language(fachkraft, hostile):
+    rows = exports.filtered_activities_for(fachkraft, QueryDict("date_from=2026-01-01"))
+    with translation.override("en"):
+        stream = exports.activity_csv_stream(rows)
+    data = b"".join(stream).decode("utf-8-sig").splitlines()
+
+    assert data[0].startswith("Date;From;Until;Kind;Status;")
+    assert data[1].split(";")[3:5] == ["Round table", "cancelled"]
+
+
+def in_database(expression):
+    """The value of an expression as PostgreSQL computes it."""
+    query = Query(None)
+    sql, params = expression.resolve_expression(query).as_sql(
+        query.get_compiler("default"), connection
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", params)
+        return cursor.fetchone()[0]
+
+
+# PostgreSQL's text holds no NUL character; the triggers are made likely at the start.
+TEXTS = st.text(st.characters(exclude_characters="\x00"))
+CELLS = st.one_of(
+    TEXTS, st.tuples(st.sampled_from([*FORMULA_TRIGGERS, "'", " "]), TEXTS).map("".join)
+)
+
+
+@pytest.mark.django_db
+@given(CELLS)
+def test_sql_twin_neutralises_exactly_like_python(text):
+    assert in_database(Neutralised(Value(text, output_field=TextField()))) == neutralise(text)
+
+
+@pytest.mark.django_db
+def test_sql_twin_leaves_null_alone():
+    assert in_database(Neutralised(Value(None, output_field=TextField()))) is None
