@@ -26,6 +26,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from sozialraum.models import SubmissionToken, User, Versioned
+from sozialraum.transactions import retry_on_deadlock
 
 
 class EditConflict(Exception):  # noqa: N818 - a conflict, not a programming error
@@ -37,9 +38,16 @@ class EditConflict(Exception):  # noqa: N818 - a conflict, not a programming err
 
 
 def save_versioned(instance: Versioned, *, expected_version: int | None, user: User) -> None:
-    """Create ``instance``, or update it if its row still has ``expected_version``."""
-    with transaction.atomic():
-        if instance.pk is None:
+    """Create ``instance``, or update it if its row still has ``expected_version``.
+
+    A transaction PostgreSQL aborts for a deadlock (e.g. between the summary triggers of two
+    people logging the same team-day) is run again rather than answered with an error."""
+    creating = instance.pk is None
+
+    def save():
+        if creating:
+            # A retried create starts from scratch: the rolled-back insert gave it a pk.
+            instance.pk, instance._state.adding = None, True
             instance.created_by = user
             instance.updated_by = user
             instance.save()
@@ -50,6 +58,8 @@ def save_versioned(instance: Versioned, *, expected_version: int | None, user: U
         instance.version = current.version + 1
         instance.updated_by = user
         instance.save()
+
+    retry_on_deadlock(save)
 
 
 class VersionedFormMixin(forms.Form):
