@@ -18,8 +18,8 @@ def render_filter_field(field) -> SafeString:
         attrs["class"] = "form-check-input" + (" is-invalid" if field.errors else "")
         control = format_html(
             '<div class="form-check mt-4">{} {}</div>',
-            field.as_widget(attrs=attrs),
-            field.label_tag(attrs={"class": "form-check-label"}, label_suffix=""),
+            _input(field, widget, attrs),
+            _label(field, "form-check-label"),
         )
         return _with_notes(field, control, described)
     css = "form-select" if isinstance(widget, forms.Select) else "form-control"
@@ -27,10 +27,36 @@ def render_filter_field(field) -> SafeString:
     # Only Django's own select: a subclass (e.g. a chooser) may choose its options itself.
     if type(widget) is forms.Select:
         html = _select(field, widget, attrs)
+    elif isinstance(widget, forms.widgets.Input) and widget.template_name.startswith(DJANGO_WIDGETS):
+        html = _input(field, widget, attrs)
     else:
         html = field.as_widget(attrs=attrs)
-    label = field.label_tag(attrs={"class": "form-label"}, label_suffix="")
-    return _with_notes(field, format_html("{}{}", label, html), described)
+    return _with_notes(field, format_html("{}{}", _label(field, "form-label"), html), described)
+
+
+# Django's own input templates all write one <input>: written here without a template.
+DJANGO_WIDGETS = "django/forms/widgets/"
+
+
+def _label(field, css: str) -> SafeString:
+    required = mark_safe('<span class="asteriskField">*</span>') if field.field.required else ""
+    return format_html(
+        '<label class="{}" for="{}">{}{}</label>', css, field.id_for_label, field.label, required
+    )
+
+
+def _input(field, widget, extra) -> SafeString:
+    attrs = field.build_widget_attrs({"id": field.auto_id, **extra}, widget)
+    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    value = context["value"]
+    value = "" if value is None else format_html(' value="{}"', value)
+    return format_html(
+        '<input type="{}" name="{}"{}{}>',
+        context["type"],
+        context["name"],
+        value,
+        flatatt(context["attrs"]),
+    )
 
 
 def _select(field, widget, extra) -> SafeString:

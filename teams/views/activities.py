@@ -53,6 +53,12 @@ class ActivityListView(TemplateView):
         page = list(rows.order_by("-date", "-pk")[: PAGE_SIZE + 1])
         more = len(page) > PAGE_SIZE
         page = page[:PAGE_SIZE]
+        # Labels and links computed once per page, not per row (no reverse() per row).
+        kinds = {value: str(label) for value, label in Activity.Kind.choices}
+        detail = reverse("teams:activity_detail", args=[0])[: -len("0/")]
+        for activity in page:
+            activity.kind_label = kinds.get(activity.kind, activity.kind)
+            activity.detail_url = f"{detail}{activity.pk}/"
         query = self.request.GET.copy()
         query.pop("after", None)
         # No filter by person (see teams.filters): an old staff=<id> is ignored and said so.
