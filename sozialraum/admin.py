@@ -10,6 +10,7 @@ from django.forms.models import _get_foreign_key
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -147,6 +148,68 @@ class MasterDataAdmin(AdministrationOnly, ConflictSafeAdmin, admin.ModelAdmin):
 
     def get_changelist_form(self, request, **kwargs):
         return labelled_row_form(super().get_changelist_form(request, **kwargs))
+
+    def get_changelist_formset(self, request, **kwargs):
+        """The editable columns of the change list are conflict-safe as well: each row carries
+        its record's fingerprint next to its hidden id; a row that someone else saved since
+        the list was shown is refused (409, the input kept, the current values in the rows)."""
+        formset = super().get_changelist_formset(request, **kwargs)
+
+        class RowConflictFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if form.instance.pk is not None:
+                    # Taken before validation copies the input onto the instance.
+                    form.row_fingerprint = fingerprint(form.instance)
+                    pk_field = form.fields[self.model._meta.pk.name]
+                    pk_field.widget = RowFingerprintInput(form.row_fingerprint)
+
+            def clean(self):
+                super().clean()
+                stale = [
+                    str(form.instance)
+                    for form in self.forms
+                    if getattr(form, "row_fingerprint", None)
+                    and form.data.get(form.add_prefix(FINGERPRINT_FIELD))
+                    and form.data[form.add_prefix(FINGERPRINT_FIELD)] != form.row_fingerprint
+                ]
+                if stale:
+                    request.sozialraum_stale_rows = stale
+                    raise ValidationError(
+                        _(
+                            "%(rows)s changed while you were editing this list. Your input is "
+                            "still here; compare it with the current values and save again to "
+                            "keep yours."
+                        ),
+                        params={"rows": ", ".join(stale)},
+                        code="conflict",
+                    )
+
+        return RowConflictFormSet
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if getattr(request, "sozialraum_stale_rows", None):
+            response.status_code = 409
+        return response
+
+
+class RowFingerprintInput(forms.HiddenInput):
+    """A row's hidden id in the change list, followed by the row's fingerprint."""
+
+    def __init__(self, row_fingerprint: str):
+        super().__init__()
+        self.row_fingerprint = row_fingerprint
+
+    def render(self, name, value, attrs=None, renderer=None):
+        prefix = name.rsplit("-", 1)[0]
+        return format_html(
+            '{}<input type="hidden" name="{}-{}" value="{}">',
+            super().render(name, value, attrs, renderer),
+            prefix,
+            FINGERPRINT_FIELD,
+            self.row_fingerprint,
+        )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -27,7 +27,9 @@ def render_filter_field(field) -> SafeString:
     # Only Django's own select: a subclass (e.g. a chooser) may choose its options itself.
     if type(widget) is forms.Select:
         html = _select(field, widget, attrs)
-    elif isinstance(widget, forms.widgets.Input) and widget.template_name.startswith(DJANGO_WIDGETS):
+    elif isinstance(widget, forms.widgets.Input) and widget.template_name.startswith(
+        DJANGO_WIDGETS
+    ):
         html = _input(field, widget, attrs)
     else:
         html = field.as_widget(attrs=attrs)

@@ -516,3 +516,49 @@ def _reload(obj):
     if isinstance(obj, Partner) and hasattr(obj, "cooperation"):
         return Cooperation.objects.get(partner=obj)
     return type(obj).objects.get(pk=obj.pk)
+
+
+# --- The admin's change list: editable columns ------------------------------------------------
+
+
+def _population_of(client, municipality) -> tuple[Client, dict]:
+    url = reverse("admin:sozialraum_municipality_changelist")
+    data = page_form(client.get(url), "form-TOTAL_FORMS")
+    row = next(
+        key.removesuffix("-id")
+        for key, values in data.items()
+        if key.endswith("-id") and values == [str(municipality.pk)]
+    )
+    return url, data, row
+
+
+def test_admin_change_list_refuses_a_stale_row_and_keeps_the_first_save(demo_users):
+    backnang = Municipality.objects.get(name="Backnang")
+    first, second = signed_in(demo_users["admin"]), signed_in(demo_users["admin"])
+    url, data_first, row = _population_of(first, backnang)
+    _url, data_second, _row = _population_of(second, backnang)
+    data_first[f"{row}-population"] = ["40001"]
+    data_second[f"{row}-population"] = ["39999"]
+
+    saved = first.post(url, {**data_first, "_save": "Sichern"})
+    refused = second.post(url, {**data_second, "_save": "Sichern"})
+
+    backnang.refresh_from_db()
+    assert saved.status_code == 302
+    assert refused.status_code == 409
+    assert backnang.population == 40001
+    page = refused.content.decode()
+    assert "Backnang" in page and 'value="39999"' in page
+
+
+def test_admin_change_list_saves_an_unchanged_row_without_conflict(demo_users):
+    backnang = Municipality.objects.get(name="Backnang")
+    client = signed_in(demo_users["admin"])
+    url, data, row = _population_of(client, backnang)
+    data[f"{row}-population"] = ["40002"]
+
+    response = client.post(url, {**data, "_save": "Sichern"})
+
+    backnang.refresh_from_db()
+    assert response.status_code == 302
+    assert backnang.population == 40002
