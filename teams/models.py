@@ -464,15 +464,9 @@ class TeamMonthReview(models.Model):
         return self.signed_off_at is not None
 
 
-class ActivitySummary(models.Model):
-    """Sums of activities per day, team, municipality, kind, venue kind and status.
+class SummaryFigures(models.Model):
+    """What both summaries keep per period: the key beside the period and the sums."""
 
-    Kept by database triggers (``teams.summary``): it always equals a ``GROUP BY`` over the
-    activities, with ``venue_kind`` the current kind of each activity's venue (empty without
-    one), and holds no row with zero activities.
-    """
-
-    date = models.DateField()
     team = models.ForeignKey(
         Team, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
@@ -491,6 +485,20 @@ class ActivitySummary(models.Model):
     helps_initiated = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class ActivitySummary(SummaryFigures):
+    """Sums of activities per day, team, municipality, kind, venue kind and status.
+
+    Kept by database triggers (``teams.summary``): it always equals a ``GROUP BY`` over the
+    activities, with ``venue_kind`` the current kind of each activity's venue (empty without
+    one), and holds no row with zero activities.
+    """
+
+    date = models.DateField()
+
+    class Meta:
         verbose_name = _("activity summary")
         verbose_name_plural = _("activity summaries")
         constraints = [
@@ -505,7 +513,7 @@ class ActivitySummary(models.Model):
         return f"{self.date} {self.team_id} {self.kind} {self.status}: {self.activities}"
 
 
-class ActivityMonthSummary(models.Model):
+class ActivityMonthSummary(SummaryFigures):
     """The month rollup of ``ActivitySummary``: the same sums per month (``month`` is the first
     day), team, municipality, kind, venue kind and status, for reports over long periods.
 
@@ -513,22 +521,6 @@ class ActivityMonthSummary(models.Model):
     """
 
     month = models.DateField()
-    team = models.ForeignKey(
-        Team, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    municipality = models.ForeignKey(
-        Municipality, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    kind = models.CharField(max_length=20, choices=Activity.Kind.choices)
-    venue_kind = models.CharField(max_length=30, blank=True)
-    status = models.CharField(max_length=20, choices=Activity.Status.choices)
-    activities = models.IntegerField(default=0)
-    children = models.IntegerField(default=0)
-    young_people = models.IntegerField(default=0)
-    parents = models.IntegerField(default=0)
-    professionals = models.IntegerField(default=0)
-    others = models.IntegerField(default=0)
-    helps_initiated = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("activity month summary")
