@@ -1,6 +1,7 @@
 """Control characters are refused in every text field of every form and never reach the public
 iCal feed (issue 12, point 7)."""
 
+import copy
 import importlib
 import inspect
 import pkgutil
@@ -43,8 +44,10 @@ def project_form_classes():
             if issubclass(cls, forms.BaseForm):
                 found[f"{cls.__module__}.{cls.__qualname__}"] = dict(cls.base_fields)
             elif issubclass(cls, django_filters.FilterSet) and cls.base_filters:
+                # A copy: a filter caches its form field, and the class's filters must stay
+                # without one (each filter set sets its querysets before building the fields).
                 found[f"{cls.__module__}.{cls.__qualname__}"] = {
-                    name: flt.field for name, flt in cls.base_filters.items()
+                    name: flt.field for name, flt in copy.deepcopy(cls.base_filters).items()
                 }
     return found
 
