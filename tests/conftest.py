@@ -119,6 +119,10 @@ def client_for(client):
 
 
 def pytest_collection_modifyitems(config, items):
+    # Browser tests last: Playwright's session keeps an event loop running in the main thread
+    # once it has started, and code that bridges to async code (the job queue's sync calls
+    # through asgiref) refuses to run beside it.
+    items.sort(key=lambda item: "browser" in item.keywords)
     if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
         return
     if os.environ.get("CI"):
