@@ -193,6 +193,16 @@ class MasterDataAdmin(AdministrationOnly, ConflictSafeAdmin, admin.ModelAdmin):
             response.status_code = 409
         return response
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # A date-and-time field is two inputs under one <label>, which names only the first:
+        # name both ("Signed off at: date", "…: time").
+        if formfield is not None and isinstance(formfield.widget, forms.SplitDateTimeWidget):
+            date, time = formfield.widget.widgets
+            date.attrs["aria-label"] = f"{formfield.label}: {gettext('date')}"
+            time.attrs["aria-label"] = f"{formfield.label}: {gettext('time')}"
+        return formfield
+
 
 class RowFingerprintInput(forms.HiddenInput):
     """A row's hidden id in the change list, followed by the row's fingerprint."""
@@ -210,16 +220,6 @@ class RowFingerprintInput(forms.HiddenInput):
             FINGERPRINT_FIELD,
             self.row_fingerprint,
         )
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        # A date-and-time field is two inputs under one <label>, which names only the first:
-        # name both ("Signed off at: date", "…: time").
-        if formfield is not None and isinstance(formfield.widget, forms.SplitDateTimeWidget):
-            date, time = formfield.widget.widgets
-            date.attrs["aria-label"] = f"{formfield.label}: {gettext('date')}"
-            time.attrs["aria-label"] = f"{formfield.label}: {gettext('time')}"
-        return formfield
 
 
 def labelled_row_form(form_class):

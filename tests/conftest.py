@@ -119,10 +119,19 @@ def client_for(client):
 
 
 def pytest_collection_modifyitems(config, items):
-    # Browser tests last: Playwright's session keeps an event loop running in the main thread
-    # once it has started, and code that bridges to async code (the job queue's sync calls
-    # through asgiref) refuses to run beside it.
-    items.sort(key=lambda item: "browser" in item.keywords)
+    # The order of the run: first the tests that start processes of their own (make run, the
+    # background worker), before other tests have left child processes or an event loop in
+    # this one; browser tests last: Playwright's session keeps an event loop running in the
+    # main thread, and code that bridges to async code (the job queue's sync calls through
+    # asgiref) refuses to run beside it.
+    first = ("tests/test_make_run.py", "tests/sozialraum/test_jobs.py")
+
+    def rank(item):
+        if "browser" in item.keywords:
+            return 2
+        return 0 if item.nodeid.startswith(first) else 1
+
+    items.sort(key=rank)
     if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
         return
     if os.environ.get("CI"):
