@@ -104,6 +104,18 @@ def postgres_of(var_dir: Path) -> list[psutil.Process]:
     return found
 
 
+def command_lines(processes) -> list[str]:
+    """The command lines of the processes still running (a child that just ended is a zombie
+    until reaped, and has none)."""
+    lines = []
+    for process in processes:
+        try:
+            lines.append(" ".join(process.cmdline()))
+        except psutil.NoSuchProcess:  # ZombieProcess too
+            continue
+    return lines
+
+
 def gone(processes, seconds: float = 20) -> bool:
     _gone, alive = psutil.wait_procs(processes, timeout=seconds)
     return not alive
@@ -113,7 +125,7 @@ def test_sigterm_stops_the_web_server_the_worker_and_postgresql(var_dir):
     run = Run(var_dir)
     run.wait_until_up()
     children = run.family()
-    commands = [" ".join(child.cmdline()) for child in children]
+    commands = command_lines(children)
     assert any("runserver" in command for command in commands)
     assert postgres_of(var_dir)
 
