@@ -26,6 +26,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sozialraum import handover
+from sozialraum.calendar_tokens import calendar_token_delete
 from sozialraum.concurrency import check_fingerprint
 from sozialraum.models import Headship, Membership, MiddleArea, Team, User
 from sozialraum.permissions import (
@@ -169,10 +171,20 @@ def user_create(*, actor: User, user: User, password: str, roles: Roles) -> User
 
 
 def user_update(
-    *, actor: User, user: User, roles: Roles, expected_fingerprint: str | None = None
+    *,
+    actor: User,
+    user: User,
+    roles: Roles,
+    expected_fingerprint: str | None = None,
+    handover_decisions: Mapping[str, str] | None = None,
+    handover_seen: str | None = None,
 ) -> User:
     """Save the personal data set on ``user`` and give it exactly ``roles``; all or nothing.
-    Raises ``StaleFingerprint`` if the account changed since ``expected_fingerprint``."""
+    Raises ``StaleFingerprint`` if the account changed since ``expected_fingerprint``.
+
+    Ending a membership first hands over what the user holds in that team (see
+    ``sozialraum.handover``; leaving every team hands over everything): it needs a decision for
+    each item, and ``handover.StaleHandover`` refuses a list that is no longer current."""
     _require_administration(actor)
     with transaction.atomic():
         groups = _lock_accounts()
@@ -194,9 +206,29 @@ def user_update(
         _check_new_roles(held=held, wanted=roles, errors=errors)
         user.is_staff = _is_staff(current, roles)
         _save_personal_data(user, create=False)
+        scopes = handover_scopes(held, roles)
+        if scopes:
+            handover.hand_over_many(
+                user=current,
+                actor=actor,
+                decisions=dict(handover_decisions or {}),
+                seen=handover_seen,
+                scopes=scopes,
+            )
         _apply_roles(user, held=held, wanted=roles, groups=groups)
     _forget(user, actor)
     return user
+
+
+def handover_scopes(held: Roles, wanted: Roles) -> list[Team | None]:
+    """What ending memberships hands over: the teams left, or everything (None) when the user
+    leaves every team."""
+    removed = set(held.teams) - set(wanted.teams)
+    if not removed:
+        return []
+    if not wanted.teams:
+        return [None]
+    return list(Team.objects.filter(pk__in=removed).order_by("name"))
 
 
 def user_set_password(*, actor: User, user: User, password: str) -> None:
@@ -207,10 +239,20 @@ def user_set_password(*, actor: User, user: User, password: str) -> None:
     user.save(update_fields=["password"])
 
 
-def user_deactivate(*, actor: User, user: User, expected_fingerprint: str | None = None) -> int:
+def user_deactivate(
+    *,
+    actor: User,
+    user: User,
+    expected_fingerprint: str | None = None,
+    handover_decisions: Mapping[str, str] | None = None,
+    handover_seen: str | None = None,
+) -> int:
     """Deactivate the account and end its sessions at once; returns how many were ended.
 
-    Accounts are never deleted: the audit trail and the activities keep naming their authors.
+    First everything the user holds is handed over as decided (see ``sozialraum.handover``): a
+    missing decision refuses the deactivation, as does a list that is no longer current
+    (``handover.StaleHandover``). Accounts are never deleted: the audit trail and the
+    activities keep naming their authors.
     """
     _require_administration(actor)
     with transaction.atomic():
@@ -227,10 +269,19 @@ def user_deactivate(*, actor: User, user: User, expected_fingerprint: str | None
                 % {"user": current},
                 "last_administration",
             )
+        handover.hand_over(
+            user=current,
+            actor=actor,
+            decisions=dict(handover_decisions or {}),
+            seen=handover_seen,
+        )
         if current.is_active:
             current.is_active = False
             current.save(update_fields=["is_active"])
         ended = sessions_end(current)
+        # The personal calendar address ends with the account (a reactivation does not
+        # revive an address that may have been passed on meanwhile).
+        calendar_token_delete(user=current)
     user.is_active = False
     _forget(user, actor)
     return ended

@@ -3,9 +3,11 @@ import uuid
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.forms.boundfield import BoundField
 from django.forms.models import _get_foreign_key
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -14,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from sozialraum import permissions, population
+from sozialraum import permissions, population, structure_cache
 from sozialraum.concurrency import (
     FINGERPRINT_FIELD,
     STALE_MESSAGE,
@@ -27,6 +29,7 @@ from sozialraum.concurrency import (
     submitted_token,
 )
 from sozialraum.csvfile import CsvFileError, decode
+from sozialraum.form_rendering import PLEASE_CHOOSE
 from sozialraum.models import (
     Assignment,
     MiddleArea,
@@ -140,7 +143,52 @@ class ConflictSafeAdmin:
         super().save_model(request, obj, form, change)
 
 
-class MasterDataAdmin(AdministrationOnly, ConflictSafeAdmin, admin.ModelAdmin):
+class ChoosingAutocompleteSelect(AutocompleteSelect):
+    """Django's search-as-you-type select (``autocomplete_fields``) with PLEASE_CHOOSE as its
+    first, empty choice, also where the field is required.
+
+    Django's own markup is invalid HTML in all three cases: a required select without a choice
+    has no option at all, a required one with a choice has that choice first (a required
+    select must start with an empty choice), an optional one has an empty option without text.
+    Select2 shows the empty choice's text as its placeholder."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs=extra_attrs)
+        attrs["data-placeholder"] = str(PLEASE_CHOOSE)
+        return attrs
+
+    def optgroups(self, name, value, attr=None):
+        groups = super().optgroups(name, value, attr)
+        options = groups[0][1]
+        if options and options[0]["value"] == "":
+            options[0]["label"] = str(PLEASE_CHOOSE)
+        else:
+            options.insert(0, self.create_option(name, "", str(PLEASE_CHOOSE), False, 0))
+        return groups
+
+
+class ValidAutocomplete:
+    """The ``autocomplete_fields`` of a ModelAdmin or an inline as ChoosingAutocompleteSelect."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ChoosingAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class HelpTextElsewhereBoundField(BoundField):
+    """A field in a table row (a change list's editable column, a tabular inline's cell): the
+    row shows no help text, so the input must not point to one with ``aria-describedby``
+    (Django adds it wherever a field has a help text; the id would lead nowhere)."""
+
+    def __init__(self, form, field, name):
+        super().__init__(form, field, name)
+        self.help_text = ""
+
+
+class MasterDataAdmin(AdministrationOnly, ConflictSafeAdmin, ValidAutocomplete, admin.ModelAdmin):
     """The base of every ModelAdmin of the project: Administration only, conflict-safe."""
 
     # Web addresses typed without a scheme are https (the default of Django 6).
@@ -227,6 +275,8 @@ def labelled_row_form(form_class):
     its column and row ("Population: Backnang"), or a screen reader announces "edit text"."""
 
     class LabelledRowForm(form_class):
+        bound_field_class = HelpTextElsewhereBoundField
+
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             for field in self.fields.values():
@@ -249,9 +299,10 @@ class AssignmentsOnTheirOwnPage:
         return False
 
 
-class LabelledTabularInline(admin.TabularInline):
+class LabelledTabularInline(ValidAutocomplete, admin.TabularInline):
     """A tabular inline whose inputs have an accessible name: Django's table has only column
-    headers, no <label>, so every input (the "delete" box too) is named by column and row."""
+    headers, no <label>, so every input (the "delete" box too) is named by column and row.
+    A help text is shown in the column's header only, so no input points to one."""
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -259,6 +310,7 @@ class LabelledTabularInline(admin.TabularInline):
         class LabelledFormSet(formset):
             def add_fields(self, form, index):
                 super().add_fields(form, index)
+                form.bound_field_class = HelpTextElsewhereBoundField
                 row = str(form.instance) if form.instance.pk else gettext("new row")
                 for field in form.fields.values():
                     if not field.widget.is_hidden:
@@ -432,6 +484,7 @@ class AssignmentAdmin(AssignmentsOnTheirOwnPage, MasterDataAdmin):
     def confirm_assignments(self, request, queryset):
         # pghistory's row triggers record bulk updates in the audit trail as well.
         count = queryset.filter(is_example=True).update(is_example=False)
+        structure_cache.forget()  # update() sends no signal
         self.message_user(
             request,
             ngettext("%(count)d assignment confirmed.", "%(count)d assignments confirmed.", count)

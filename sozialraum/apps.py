@@ -33,5 +33,8 @@ class SozialraumConfig(AppConfig):
         install_text_check()
         install_plain_choice_queries()
         install_admin_texts()
+        from sozialraum.structure_cache import connect_signals
+
+        connect_signals()
         # Instead of pgtrigger's own handler (PGTRIGGER_INSTALL_ON_MIGRATE is off).
         post_migrate.connect(install_triggers, sender=self)

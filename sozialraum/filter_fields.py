@@ -5,6 +5,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from sozialraum import structure_cache
 from sozialraum.form_rendering import DJANGO_EMPTY_LABEL, PLEASE_CHOOSE
 
 
@@ -24,9 +25,12 @@ def render_filter_field(field) -> SafeString:
         return _with_notes(field, control, described)
     css = "form-select" if isinstance(widget, forms.Select) else "form-control"
     attrs["class"] = css + (" is-invalid" if field.errors else "")
-    # Only Django's own select: a subclass (e.g. a chooser) may choose its options itself.
+    # Django's own select: every choice (a model's rows from one plain, cached query). A
+    # subclass that keeps Django's markup (e.g. a chooser) chooses its options itself.
     if type(widget) is forms.Select:
-        html = _select(field, widget, attrs)
+        html = _select(field, widget, attrs, _choices(field.field))
+    elif _plain_select(widget):
+        html = _select(field, widget, attrs, _own_options(field, widget))
     elif isinstance(widget, forms.widgets.Input) and widget.template_name.startswith(
         DJANGO_WIDGETS
     ):
@@ -61,13 +65,30 @@ def _input(field, widget, extra) -> SafeString:
     )
 
 
-def _select(field, widget, extra) -> SafeString:
+def _plain_select(widget) -> bool:
+    return (
+        isinstance(widget, forms.Select)
+        and not widget.allow_multiple_selected
+        and widget.template_name == forms.Select.template_name
+        and widget.option_template_name == forms.Select.option_template_name
+    )
+
+
+def _own_options(field, widget) -> list[tuple]:
+    """The options a select subclass offers (its ``optgroups``), without a template."""
+    groups = widget.optgroups(field.html_name, widget.format_value(field.value()))
+    return [
+        (option["value"], option["label"]) for _group, options, _i in groups for option in options
+    ]
+
+
+def _select(field, widget, extra, choices) -> SafeString:
     name, value = field.html_name, field.value()
     selected = {str(v) for v in (value if isinstance(value, list | tuple) else [value])}
     selected.discard("None")
     attrs = widget.build_attrs(widget.attrs, {"id": field.auto_id, **extra, "name": name})
     options = []
-    choices = list(_choices(field.field))
+    choices = list(choices)
     # As Django's Select: "required" only with an empty first choice (else HTML forbids it).
     first_empty = bool(choices) and str(choices[0][0] or "") == ""
     if field.field.required and field.form.use_required_attribute and first_empty:
@@ -92,9 +113,11 @@ def _choices(field):
     if not isinstance(field, forms.ModelChoiceField):
         return field.choices
     empty = [("", field.empty_label)] if field.empty_label is not None else []
-    return empty + [
-        (field.prepare_value(obj), field.label_from_instance(obj)) for obj in field.queryset
-    ]
+    return empty + structure_cache.rows_of(
+        field.queryset,
+        lambda obj: (field.prepare_value(obj), field.label_from_instance(obj)),
+        key=f"{type(field).__module__}.{type(field).__qualname__}",
+    )
 
 
 def _with_notes(field, control, described) -> SafeString:

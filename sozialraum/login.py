@@ -1,7 +1,16 @@
 """Signing in: the login form and what django-axes records of a failed attempt."""
 
+from urllib.parse import urlencode
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxLengthValidator
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 # django-axes keeps the user name of a failed attempt in a column of this many characters.
@@ -33,3 +42,34 @@ def axes_username(request, credentials: dict | None = None) -> str | None:
     source = credentials if credentials else getattr(request, "data", request.POST)
     username = source.get("username")
     return username[:AXES_USERNAME_LENGTH] if isinstance(username, str) else username
+
+
+class AdminLoginView(LoginView):
+    """The application's login for a form sent to the admin's login URL; afterwards, without
+    ``next``, to the admin's index (as Django's admin login does)."""
+
+    authentication_form = LoginForm
+
+    def get_default_redirect_url(self):
+        return reverse("admin:index")
+
+
+@login_not_required
+def admin_login(request):
+    """The admin's login URL (``admin:login``, where the admin sends whoever may not use it):
+    the application's own login page instead of Django's admin login, so that there is one
+    login with one wording. Django's admin form answers a wrong password with "Please enter the
+    correct user name and password" although both were entered.
+
+    A GET goes to the login page with ``next`` (the admin's index by default); a form sent here
+    is checked by the same form, and django-axes counts it like any other attempt. Whoever is
+    signed in and may use the admin goes to its index; anyone else signed in gets 403: the
+    admin sent them here for lack of permission, and the login page would send them back."""
+    if request.user.is_authenticated:
+        if admin.site.has_permission(request):
+            return redirect("admin:index")
+        raise PermissionDenied(_("Only Administration maintains the master data."))
+    if request.method == "POST":
+        return AdminLoginView.as_view()(request)
+    target = request.GET.get("next") or reverse("admin:index")
+    return HttpResponseRedirect(f"{reverse('login')}?{urlencode({'next': target})}")

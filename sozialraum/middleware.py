@@ -12,17 +12,25 @@ the client's address behind the reverse proxy.
 * ``NoStoreMiddleware`` sends ``Cache-Control: no-store, private`` on every response to a
   signed-in user and on every download, so that no browser or proxy cache keeps personal data.
 * ``client_ip_address`` is axes' ``AXES_CLIENT_IP_CALLABLE`` behind the proxy.
+* ``LoginRequiredMiddleware`` is Django's, except that an htmx request of an expired session
+  gets a whole-page redirect to the login page (``HX-Redirect``) that returns to the page the
+  user was on, instead of the login page swapped into a part of that page.
 """
 
 import logging
 import sys
 import weakref
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
+from django.contrib.auth.views import redirect_to_login
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.http import HttpResponse
+from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.defaults import server_error as default_server_error
 
 logger = logging.getLogger(__name__)
@@ -199,3 +207,33 @@ def client_ip_address(request) -> str | None:
         strict=False,
     )
     return address or request.META.get("REMOTE_ADDR")
+
+
+# --- Signing in again from a part of a page -------------------------------------------------
+
+
+def htmx_page_path(request) -> str | None:
+    """The path of the page an htmx request came from (``HX-Current-URL``), if it is ours."""
+    current = request.headers.get("HX-Current-URL", "")
+    if not current or not url_has_allowed_host_and_scheme(
+        current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    parts = urlsplit(current)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's, with a whole-page redirect for htmx: the login page returns to the page the
+    user was on (e.g. Meine Woche) rather than to the URL of the fragment it asked for."""
+
+    def handle_no_permission(self, request, view_func):
+        if request.headers.get("HX-Request") != "true":
+            return super().handle_no_permission(request, view_func)
+        page = htmx_page_path(request) or request.get_full_path()
+        login_url = resolve_url(self.get_login_url(view_func))
+        login = redirect_to_login(page, login_url, self.get_redirect_field_name(view_func))
+        # 204: htmx swaps nothing and follows HX-Redirect with a full page load.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = login["Location"]
+        return response

@@ -309,5 +309,27 @@ class SubmissionToken(models.Model):
         return str(self.token)
 
 
+class CalendarToken(models.Model):
+    """The secret of a user's personal calendar feed (Kalender-Abo), one per user.
+
+    Only a SHA-256 hash of the secret is kept, like a password-reset token: whoever reads the
+    database cannot subscribe to anyone's calendar. The secret has 256 random bits, so a fast
+    hash is as safe here as a slow one. Renewing replaces the hash: the old address stops at once.
+    """
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="calendar_token", verbose_name=_("user")
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64)
+    created = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("calendar subscription")
+        verbose_name_plural = _("calendar subscriptions")
+
+    def __str__(self):
+        return str(self.user)
+
+
 # Background jobs live in their own package; imported here so that Django registers the model.
 from sozialraum.jobs.models import Job  # noqa: E402, F401

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, Group
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
-from sozialraum.models import Membership, MiddleArea, Municipality, Team, User
+from sozialraum.models import Headship, Membership, MiddleArea, Municipality, Team, User
 from sozialraum.selectors import assignments_on
 
 
@@ -62,11 +63,16 @@ def scope_of(user: User | AnonymousUser) -> Scope:
     cached = getattr(user, "_sozialraum_scope", None)
     if cached is not None:
         return cached
-    memberships = list(Membership.objects.filter(user=user).values_list("team_id", "role"))
-    member = frozenset(t for t, role in memberships if role == Membership.Role.MEMBER)
-    lead = frozenset(t for t, role in memberships if role == Membership.Role.LEAD)
-    areas = frozenset(user.headships.values_list("middle_area_id", flat=True))
-    roles = {ROLE_GROUPS[g] for g in user.groups.values_list("name", flat=True) if g in ROLE_GROUPS}
+    member, lead, areas, groups = set(), set(), set(), set()
+    for source, key, value in _structure_rows(user.pk):
+        if source == "m":
+            (member if value == Membership.Role.MEMBER else lead).add(int(key))
+        elif source == "h":
+            areas.add(int(key))
+        else:
+            groups.add(key)
+    member, lead, areas = frozenset(member), frozenset(lead), frozenset(areas)
+    roles = {ROLE_GROUPS[g] for g in groups if g in ROLE_GROUPS}
     if user.is_superuser:
         roles.add(Role.ADMINISTRATION)
     if member:
@@ -78,6 +84,23 @@ def scope_of(user: User | AnonymousUser) -> Scope:
     scope = Scope(frozenset(roles), member, lead, areas)
     user._sozialraum_scope = scope
     return scope
+
+
+def _structure_rows(user_id: int) -> list[tuple[str, str, str]]:
+    """The user's memberships, headships and groups in one round trip (every page asks)."""
+    text = models.CharField()
+
+    def rows(queryset, source, key, value):
+        return queryset.annotate(
+            s=models.Value(source, output_field=text), k=Cast(key, text), v=value
+        ).values_list("s", "k", "v")
+
+    memberships = rows(Membership.objects.filter(user_id=user_id), "m", "team_id", F("role"))
+    headships = rows(
+        Headship.objects.filter(user_id=user_id), "h", "middle_area_id", models.Value("")
+    )
+    groups = rows(Group.objects.filter(user__id=user_id), "g", "name", models.Value(""))
+    return list(memberships.union(headships, groups, all=True))
 
 
 def forget_scope(user: User) -> None:

@@ -78,7 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Django's, with a whole-page redirect for htmx requests of an expired session.
+    "sozialraum.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -168,6 +169,11 @@ BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
 PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1"))
 if BEHIND_PROXY:
     AXES_CLIENT_IP_CALLABLE = "sozialraum.middleware.client_ip_address"
+
+# Teams, Mittelbereiche, municipalities and assignments read by every page's filter panel are kept
+# in memory this long (sozialraum/structure_cache.py); a write empties the writing process's
+# cache at once, other processes follow within this time. 0 turns the cache off.
+STRUCTURE_CACHE_SECONDS = int(os.environ.get("DJANGO_STRUCTURE_CACHE_SECONDS", "60"))
 
 # Idle timeout: every request renews the session, which expires after this many idle minutes.
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_IDLE_MINUTES", "60")) * 60

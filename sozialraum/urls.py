@@ -6,8 +6,8 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from sozialraum.jobs import views as jobs
-from sozialraum.login import LoginForm
-from sozialraum.views import assignments, audit, structure, users
+from sozialraum.login import LoginForm, admin_login
+from sozialraum.views import assignments, audit, session, structure, users
 
 sozialraum_patterns = [
     path("", structure.HomeView.as_view(), name="home"),
@@ -16,6 +16,7 @@ sozialraum_patterns = [
     *users.urlpatterns,
     *audit.urlpatterns,
     *jobs.urlpatterns,
+    *session.urlpatterns,
 ]
 
 # A database timeout outside a view (e.g. loading the session) gets the 503 page, not a 500.
@@ -40,6 +41,8 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # Before the admin's own URLs: its login is the application's (sozialraum.login).
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]
 

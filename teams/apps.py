@@ -11,3 +11,12 @@ class TeamsConfig(AppConfig):
         from teams.reassignment import TeamWork
 
         reassignment.register(TeamWork())
+
+        from teams.home import register_panels
+
+        register_panels()
+
+        from sozialraum import handover
+        from teams.handover import SeriesHandover
+
+        handover.register(SeriesHandover())

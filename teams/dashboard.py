@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, DateField, Q, Sum, Value
 from django.db.models.functions import Cast, TruncMonth
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kooperation.models import Cooperation, CooperationStatus, PartnerKind
+from sozialraum import structure_cache
 from sozialraum.models import MiddleArea, Municipality, Team
-from sozialraum.permissions import reads_whole_district, teams_visible_to
+from sozialraum.permissions import reads_whole_district, scope_of, teams_visible_to
 from sozialraum.selectors import assignments_on
 from sozialraum.text import german_sort_key
 from teams.models import (
@@ -67,7 +69,13 @@ class Scope:
 
 
 def scopes_for(user) -> list[Scope]:
-    """Every scope the user may look at, widest first."""
+    """Every scope the user may look at, widest first (kept in the structure cache: every
+    dashboard and report view asks, and the answer changes with the structure only)."""
+    key = ("dashboard-scopes", scope_of(user), timezone.localdate(), get_language())
+    return list(structure_cache.remember(key, lambda: _scopes_for(user)))
+
+
+def _scopes_for(user) -> list[Scope]:
     scopes = []
     if reads_whole_district(user):
         scopes.append(Scope("district", None, _("whole district")))
@@ -119,6 +127,12 @@ def scope_municipality_ids(scope: Scope, user, on: datetime.date) -> list[int]:
     """The municipalities a scope covers (for the gap list and cooperations), on a date."""
     if scope.kind == "municipality":
         return [scope.pk]
+    reader = "district" if reads_whole_district(user) else scope_of(user)
+    key = ("scope-municipalities", scope.kind, scope.pk, reader, on)
+    return list(structure_cache.remember(key, lambda: _scope_municipality_ids(scope, user, on)))
+
+
+def _scope_municipality_ids(scope: Scope, user, on: datetime.date) -> list[int]:
     current = assignments_on(on)
     if scope.kind == "team":
         current = current.filter(team=scope.pk)
@@ -395,7 +409,8 @@ def _gaps(user, scope, start, end, today) -> list[Municipality]:
     )
     covered = {row["municipality_id"] for row in rows if row["n"] > 0}
     ids = scope_municipality_ids(scope, user, today)
+    # Municipalities are structure: read from the structure cache, filtered here.
+    municipalities = structure_cache.rows_of(Municipality.objects.filter(pk__in=ids), lambda m: m)
     return sorted(
-        Municipality.objects.filter(pk__in=ids).exclude(pk__in=covered),
-        key=lambda m: german_sort_key(m.name),
+        (m for m in municipalities if m.pk not in covered), key=lambda m: german_sort_key(m.name)
     )

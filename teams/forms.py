@@ -11,9 +11,11 @@ from sozialraum.models import Municipality, Team
 from sozialraum.selectors import active_staff
 from sozialraum.text import GermanSortKey
 from teams import permissions
+from teams.form_context import area_ids, implied, is_public_place
 from teams.models import MAX_COUNT, Activity, ConsultationHour, Project, TargetGroup, Topic
 from teams.recurrence import Pattern, build_rrule, parse_rrule
-from teams.services import activity_errors, logged_activity
+from teams.services import activity_errors, logged_activity, serves
+from teams.widgets import ChooserCheckboxes, GroupedSelect, VenueSelect
 
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 COUNT_WIDGET = forms.NumberInput(attrs={"min": 0, "max": MAX_COUNT, "inputmode": "numeric"})
@@ -88,39 +90,93 @@ class ActivityForm(ActivityRulesMixin, VersionedFormMixin, forms.ModelForm):
             "start_time": TIME_WIDGET,
             "end_time": TIME_WIDGET,
             "status": forms.RadioSelect,
-            "topics": forms.CheckboxSelectMultiple,
-            "partners": forms.SelectMultiple(attrs={"size": 6}),
-            "staff": forms.CheckboxSelectMultiple,
+            "topics": ChooserCheckboxes(threshold=15),
+            "partners": ChooserCheckboxes(),
+            "staff": ChooserCheckboxes(),
             "note": forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+            "municipality": GroupedSelect,
+            "body": GroupedSelect,
             **dict.fromkeys((*Activity.COUNT_FIELDS, "helps_initiated"), COUNT_WIDGET),
         }
         help_texts = {"note": NOTE_HELP}
+
+    # The links whose choice fills the municipality and the partners (first given wins).
+    CONTEXT_LINKS = ("consultation_hour", "body", "project")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         teams = Team.objects.filter(
             Q(pk__in=permissions.teams_logging_for(user)) | Q(pk=self.instance.team_id or 0)
         )
+        team_ids = list(teams.values_list("pk", flat=True))
+        self.area = area_ids(team_ids)
         self.fields["team"].queryset = teams
         self.fields["team"].empty_label = None
         self.fields["municipality"].queryset = Municipality.objects.order_by(GermanSortKey("name"))
-        series = ConsultationHour.objects.filter(team__in=teams.values("pk")).select_related(
-            "venue"
+        self.fields["municipality"].required = False  # a series, Gremium or project may fill it
+        self.fields["municipality"].help_text = _(
+            "Left empty, it is taken from the chosen consultation hour, Gremium or project."
         )
+        self.fields["municipality"].widget.group_of = self.area_group
+        series = ConsultationHour.objects.filter(team__in=team_ids).select_related("venue")
         self.fields["consultation_hour"].queryset = series
         self.fields["body"].queryset = Body.objects.filter(is_active=True)
-        self.fields["project"].queryset = Project.objects.filter(team__in=teams.values("pk"))
-        partners = Partner.objects.filter(is_active=True).select_related("municipality")
+        self.fields["body"].widget.group_of = self.area_group
+        self.fields["project"].queryset = Project.objects.filter(team__in=team_ids)
+        partners = Partner.objects.filter(is_active=True)
+        if self.instance.pk:  # a partner made inactive since stays on the activity
+            partners = Partner.objects.filter(
+                Q(is_active=True) | Q(pk__in=self.instance.partners.values("pk"))
+            )
+        partners = partners.select_related("municipality")
         self.fields["partners"].queryset = partners.order_by(GermanSortKey("name"))
         self.fields["partners"].label_from_instance = partner_label
-        self.fields["staff"].queryset = active_staff(teams.values("pk"))
+        self.fields["partners"].widget.group_of = self.area_group
+        self.fields["staff"].queryset = active_staff(team_ids)
         self.fields["topics"].queryset = Topic.objects.filter(
             Q(is_active=True) | Q(activities=self.instance.pk or 0)
         ).distinct()
-        if not self.instance.pk and not self.initial.get("staff"):
+        if not self.instance.pk:
+            self.preselect(user, team_ids)
+
+    def preselect(self, user, team_ids: list[int]) -> None:
+        """A new activity: the staff member themself, the team and the municipality when
+        there is exactly one choice."""
+        if not self.initial.get("staff"):
             self.initial["staff"] = [user.pk]
+        if len(team_ids) == 1:
+            self.initial.setdefault("team", team_ids[0])
+            if len(self.area) == 1 and not self.initial.get("municipality"):
+                self.initial["municipality"] = next(iter(self.area))
+
+    def area_group(self, obj) -> tuple[int, str]:
+        """The team's own area first, then district-wide, then the rest of the district."""
+        municipality_id = obj.pk if isinstance(obj, Municipality) else obj.municipality_id
+        if municipality_id in self.area:
+            return (0, _("Area of the team"))
+        if municipality_id is None:
+            return (1, _("District-wide"))
+        return (2, _("Other towns and municipalities"))
+
+    def fill_from_context(self, cleaned: dict) -> None:
+        """An empty municipality or empty partners are taken from the chosen series, Gremium
+        or project (a new activity, or one whose link has changed)."""
+        links = {name: cleaned.get(name) for name in self.CONTEXT_LINKS}
+        found = implied(
+            series=links["consultation_hour"], body=links["body"], project=links["project"]
+        )
+        if found is None:
+            return
+        if not cleaned.get("municipality") and found.municipality_id:
+            cleaned["municipality"] = Municipality.objects.get(pk=found.municipality_id)
+        changed = not self.instance.pk or any(name in self.changed_data for name in links)
+        if changed and "partners" not in self.errors and not cleaned.get("partners"):
+            cleaned["partners"] = found.partners
 
     def clean(self):
+        self.fill_from_context(self.cleaned_data)
+        if not self.cleaned_data.get("municipality") and "municipality" not in self.errors:
+            self.add_error("municipality", _("Choose the town or municipality."))
         cleaned = super().clean()
         kind = cleaned.get("kind")
         if kind in {Activity.Kind.ROUND_TABLE, Activity.Kind.WORKING_GROUP} and not cleaned.get(
@@ -161,8 +217,11 @@ def count_field(label) -> forms.IntegerField:
 class QuickLogForm(ActivityRulesMixin, forms.Form):
     """Log one expected date of a consultation-hour series as held or cancelled, in place."""
 
+    # The field names carry the date's prefix: the script finds the status by this attribute.
     status = forms.ChoiceField(
-        label=_("Status"), choices=Activity.Status.choices, widget=forms.RadioSelect
+        label=_("Status"),
+        choices=Activity.Status.choices,
+        widget=forms.RadioSelect(attrs={"data-status-choice": ""}),
     )
     children = count_field(_("children"))
     young_people = count_field(_("young people"))
@@ -265,6 +324,10 @@ class ConsultationHourForm(VersionedFormMixin, forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    confirm_outside_area = forms.BooleanField(
+        label=_("Yes, the consultation hour takes place outside the team's area"),
+        required=False,
+    )
 
     class Meta:
         model = ConsultationHour
@@ -292,20 +355,45 @@ class ConsultationHourForm(VersionedFormMixin, forms.ModelForm):
             "end_time": TIME_WIDGET,
             "valid_from": DATE_INPUT,
             "valid_until": DATE_INPUT,
-            "staff": forms.CheckboxSelectMultiple,
+            "staff": ChooserCheckboxes(),
+            "municipality": GroupedSelect,
+            "venue": VenueSelect,
+        }
+        help_texts = {
+            "is_public": _(
+                "Shown in the public consultation-hour finder and its calendar feeds. A new "
+                "consultation hour is public by default where the venue is a public place "
+                "(town hall, school, day-care centre, youth house, community project, early "
+                "help, parent education)."
+            ),
         }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         teams = permissions.series_teams_for(user)
+        team_ids = list(teams.values_list("pk", flat=True))
+        self.area = area_ids(team_ids)
         self.fields["team"].queryset = teams
         self.fields["municipality"].queryset = Municipality.objects.order_by(GermanSortKey("name"))
+        self.fields["municipality"].required = False  # the venue fills it when left empty
+        self.fields["municipality"].help_text = _("Left empty, it is taken from the venue.")
+        self.fields["municipality"].widget.group_of = self.area_group
         venues = Partner.objects.filter(is_active=True, municipality__isnull=False)
+        if self.instance.pk:
+            venues = Partner.objects.filter(
+                Q(is_active=True, municipality__isnull=False) | Q(pk=self.instance.venue_id)
+            )
         self.fields["venue"].queryset = venues.select_related("municipality").order_by(
             GermanSortKey("municipality__name"), GermanSortKey("name")
         )
         self.fields["venue"].label_from_instance = partner_label
-        self.fields["staff"].queryset = active_staff(teams.values("pk"))
+        venue_widget = self.fields["venue"].widget
+        venue_widget.group_of = self.venue_group
+        venue_widget.keep = self.venue_offered
+        venue_widget.option_attrs = venue_attrs
+        self.fields["staff"].queryset = active_staff(team_ids)
+        if not self.instance.pk:
+            self.preselect(team_ids)
         if self.instance.pk:
             stored = parse_rrule(self.instance.rrule)
             # A weekly rule has the interval 1, which "every n weeks" does not allow: the
@@ -315,11 +403,47 @@ class ConsultationHourForm(VersionedFormMixin, forms.ModelForm):
                 if name not in unused:
                     self.fields[name].initial = value
 
+    def preselect(self, team_ids: list[int]) -> None:
+        """A new series: the team and the municipality when there is exactly one choice;
+        public where the venue is a public place (without a venue yet: public)."""
+        if len(team_ids) == 1:
+            self.initial.setdefault("team", team_ids[0])
+            if len(self.area) == 1 and not self.initial.get("municipality"):
+                self.initial["municipality"] = next(iter(self.area))
+        if "is_public" not in self.initial:
+            kind = getattr(self.initial.get("venue"), "kind", None)
+            self.initial["is_public"] = is_public_place(kind) if kind else True
+
+    def area_group(self, municipality) -> tuple[int, str]:
+        if municipality.pk in self.area:
+            return (0, _("Area of the team"))
+        return (1, _("Other towns and municipalities"))
+
+    def venue_group(self, partner) -> tuple[int, str]:
+        return (0 if partner.municipality_id in self.area else 1, partner.municipality.name)
+
+    def chosen_municipality_id(self) -> int | None:
+        value = self["municipality"].value()
+        return int(value) if str(value or "").isdigit() else None
+
+    def venue_offered(self, partner) -> bool:
+        """Only venues in the chosen municipality; before one is chosen, in the team's area."""
+        chosen = self.chosen_municipality_id()
+        if chosen is not None:
+            return partner.municipality_id == chosen
+        return not self.area or partner.municipality_id in self.area
+
     def clean(self):
         cleaned = super().clean()
         for name in RECURRENCE_FIELDS - PATTERN_FIELDS.get(cleaned.get("pattern"), set()):
             self.errors.pop(name, None)  # a field the chosen pattern does not use
             cleaned[name] = None
+        if not cleaned.get("municipality") and "municipality" not in self.errors:
+            if cleaned.get("venue"):
+                cleaned["municipality"] = cleaned["venue"].municipality
+            else:
+                self.add_error("municipality", _("Choose the town or municipality."))
+        self.check_outside_area(cleaned)
         start, end = cleaned.get("start_time"), cleaned.get("end_time")
         if start and end and end <= start:
             self.add_error("end_time", _("The end must be after the start."))
@@ -346,6 +470,33 @@ class ConsultationHourForm(VersionedFormMixin, forms.ModelForm):
                 nth=cleaned.get("nth") or 1,
             )
         return cleaned
+
+    def check_outside_area(self, cleaned: dict) -> None:
+        """A municipality outside the team's area on the first date needs a confirmation,
+        as an activity does; an unchanged series is not asked again."""
+        team, municipality, day = (cleaned.get(n) for n in ("team", "municipality", "valid_from"))
+        if not (team and municipality and day) or cleaned.get("confirm_outside_area"):
+            return
+        moved = {"team", "municipality", "valid_from", "venue"} & set(self.changed_data)
+        if self.instance.pk and not moved:
+            return
+        if not serves(team, municipality, day):
+            self.add_error(
+                "confirm_outside_area",
+                _(
+                    "%(municipality)s is not in the area of the team %(team)s on the first "
+                    "date. Confirm that the consultation hour takes place there."
+                )
+                % {"municipality": municipality.name, "team": team.name},
+            )
+
+
+def venue_attrs(partner) -> dict:
+    """What the page script needs of a venue: its municipality, whether it is public."""
+    return {
+        "data-municipality": str(partner.municipality_id),
+        "data-public": "true" if is_public_place(partner.kind) else "false",
+    }
 
 
 class ProjectForm(VersionedFormMixin, forms.ModelForm):

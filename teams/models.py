@@ -3,16 +3,17 @@ periods, topics and the team-month review."""
 
 import pghistory
 import pgtrigger
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, BigIntegerRangeField, RangeOperators
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kooperation.models import Body, Partner, PartnerKind
 from sozialraum.audit import audited
-from sozialraum.models import Municipality, Team, User, Versioned
+from sozialraum.models import DateRange, Municipality, Team, User, Versioned
 from sozialraum.text import GermanSortKey
 from teams.summary import ACTIVITY_TRIGGER_SQL, ACTIVITY_VENUE_SQL
 
@@ -538,3 +539,89 @@ class ActivityMonthSummary(SummaryFigures):
 
     def __str__(self):
         return f"{self.month:%m/%Y} {self.team_id} {self.kind} {self.status}: {self.activities}"
+
+
+@audited()
+class Absence(Versioned):
+    """Abwesenheit: a staff member is away from ``start`` to ``end`` (both inclusive), e.g.
+    Elternzeit or illness. No reason is stored: the team needs to know *that*, never *why*.
+
+    The database refuses two overlapping absences of one person, whoever writes them.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="absences", verbose_name=_("person")
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="absences", verbose_name=_("team")
+    )
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["start", "pk"]
+        indexes = [models.Index(fields=["team", "start"], name="absence_team_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=F("start")),
+                name="absence_end_after_start",
+                violation_error_message=_("The last day must not be before the first day."),
+            ),
+            ExclusionConstraint(
+                name="absence_no_overlap",
+                expressions=[
+                    # int8range(id, id, '[]') makes the equality GiST-indexable without btree_gist.
+                    (
+                        Func(
+                            F("user"),
+                            F("user"),
+                            Value("[]"),
+                            function="INT8RANGE",
+                            output_field=BigIntegerRangeField(),
+                        ),
+                        RangeOperators.EQUAL,
+                    ),
+                    (DateRange("start", "end", Value("[]")), RangeOperators.OVERLAPS),
+                ],
+                violation_error_code="overlap",
+                violation_error_message=_("This person is already absent in this period."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.start:%d.%m.%Y}–{self.end:%d.%m.%Y})"
+
+    def covers(self, day) -> bool:
+        return self.start <= day <= self.end
+
+
+@audited()
+class AbsenceStandIn(models.Model):
+    """Vertretung: who takes over a consultation-hour series during an absence."""
+
+    absence = models.ForeignKey(
+        Absence, on_delete=models.CASCADE, related_name="stand_ins", verbose_name=_("absence")
+    )
+    series = models.ForeignKey(
+        ConsultationHour,
+        on_delete=models.CASCADE,
+        related_name="stand_ins",
+        verbose_name=_("consultation hour"),
+    )
+    stand_in = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="stand_ins", verbose_name=_("stand-in")
+    )
+
+    class Meta:
+        verbose_name = _("stand-in")
+        verbose_name_plural = _("stand-ins")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["absence", "series"], name="absence_stand_in_one_per_series"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.stand_in} → {self.series}"

@@ -20,7 +20,7 @@ from sozialraum.permissions import (
     scope_of,
     teams_visible_to,
 )
-from teams.models import Activity, ConsultationHour, Project, TeamMonthReview
+from teams.models import Absence, Activity, ConsultationHour, Project, TeamMonthReview
 from teams.months import month_of
 
 
@@ -127,3 +127,27 @@ def project_teams_for(user) -> QuerySet[Team]:
     return Team.objects.filter(
         Q(pk__in=scope.team_ids) | Q(middle_area__in=scope.headed_area_ids), is_active=True
     )
+
+
+# --- Absences (teams.absences) ---------------------------------------------------------------
+
+
+def absences_visible_to(user) -> QuerySet[Absence]:
+    """Absences of the teams the user reads (the team calendar shows them)."""
+    if reads_whole_district(user):
+        return Absence.objects.all()
+    return Absence.objects.filter(team_id__in=visible_team_ids(user))
+
+
+def can_record_absence(user, *, team_id: int, person_id: int) -> bool:
+    """A person records their own absence in their team; the Teamleitung records any absence
+    in the team it leads."""
+    scope = scope_of(user)
+    if team_id in scope.lead_team_ids:
+        return True
+    return person_id == user.pk and team_id in scope.team_ids
+
+
+def absence_teams_for(user) -> QuerySet[Team]:
+    """The active teams in which the user records absences (their own, or others' as lead)."""
+    return Team.objects.filter(pk__in=scope_of(user).team_ids, is_active=True)

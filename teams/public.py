@@ -298,6 +298,12 @@ def series_event(
         stamp=stamp,
         last_modified=series.updated_at,
     )
+    add_recurrence(event, series, exdates)
+    return event
+
+
+def add_recurrence(event: Event, series: ConsultationHour, exdates) -> None:
+    """The series' rule (UNTIL from its last date) and the dates that fall away (EXDATE)."""
     rule = vRecur.from_ical(series.rrule)
     if series.valid_until:
         # With a DTSTART in a time zone, RFC 5545 wants UNTIL in UTC.
@@ -306,7 +312,6 @@ def series_event(
     event.add("RRULE", rule)
     if exdates:
         event.add("EXDATE", [_local(day, series.start_time) for day in sorted(exdates)])
-    return event
 
 
 def calendar(series_list, *, name: str, uid: str, today: datetime.date | None = None) -> Calendar:

@@ -80,14 +80,22 @@ def series_dates(series: ConsultationHour, start: datetime.date, end: datetime.d
     last = min(end, series.valid_until) if series.valid_until else end
     if first > last:
         return []
-    dtstart = datetime.datetime.combine(series.valid_from, datetime.time())
-    rule = rrulestr(series.rrule, dtstart=dtstart)
-    found = rule.between(
+    return list(_rule_dates(series.rrule, series.valid_from, first, last))
+
+
+@lru_cache(maxsize=4096)
+def _rule_dates(
+    rrule: str, valid_from: datetime.date, first: datetime.date, last: datetime.date
+) -> tuple[datetime.date, ...]:
+    """The rule's dates from first to last (a pure function of its arguments, so kept: every
+    dashboard, week and calendar view expands the same series over the same periods)."""
+    dtstart = datetime.datetime.combine(valid_from, datetime.time())
+    found = rrulestr(rrule, dtstart=dtstart).between(
         datetime.datetime.combine(first, datetime.time()),
         datetime.datetime.combine(last, datetime.time()),
         inc=True,
     )
-    return [moment.date() for moment in found]
+    return tuple(moment.date() for moment in found)
 
 
 @lru_cache(maxsize=32)

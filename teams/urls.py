@@ -1,12 +1,15 @@
 from django.urls import path
 
 from teams.views import (
+    absences,
     activities,
+    calendar,
     choosers,
     dashboard,
     exports,
     my_week,
     personal,
+    personal_feed,
     projects,
     public,
     report,
@@ -18,6 +21,19 @@ app_name = "teams"
 
 urlpatterns = [
     path("meine-woche/", my_week.MyWeekView.as_view(), name="my_week"),
+    path("team-kalender/", calendar.TeamCalendarView.as_view(), name="team_week"),
+    path("abwesenheiten/", absences.AbsenceListView.as_view(), name="absence_list"),
+    path("abwesenheiten/neu/", absences.AbsenceFormView.as_view(), name="absence_create"),
+    path(
+        "abwesenheiten/<int:pk>/bearbeiten/",
+        absences.AbsenceFormView.as_view(),
+        name="absence_update",
+    ),
+    path(
+        "abwesenheiten/<int:pk>/loeschen/",
+        absences.AbsenceDeleteView.as_view(),
+        name="absence_delete",
+    ),
     path("auswertung/", dashboard.DashboardView.as_view(), name="dashboard"),
     path("jahresbericht/", report.AnnualReportView.as_view(), name="annual_report"),
     path("jahresbericht/pdf/", report.AnnualReportPdfView.as_view(), name="annual_report_pdf"),
@@ -27,6 +43,16 @@ urlpatterns = [
         name="my_week_log",
     ),
     path("meine-aktivitaeten/", personal.MyActivitiesView.as_view(), name="my_activities"),
+    path(
+        "mein-kalender-abo/",
+        personal_feed.CalendarSubscriptionView.as_view(),
+        name="calendar_subscription",
+    ),
+    path(
+        "kalender/<int:user>/<str:secret>.ics",
+        personal_feed.PersonalFeedView.as_view(),
+        name="personal_feed",
+    ),
     path("aktivitaeten/", activities.ActivityListView.as_view(), name="activity_list"),
     path(
         "aktivitaeten/export.csv", exports.ActivityCsvExportView.as_view(), name="activity_export"
@@ -82,6 +108,26 @@ urlpatterns = [
         "sprechstunden-serien/<int:pk>/bearbeiten/",
         series.ConsultationHourUpdateView.as_view(),
         name="consultationhour_update",
+    ),
+    path(
+        "sprechstunden-serien/vorschau/",
+        series.ConsultationHourPreviewView.as_view(),
+        name="consultationhour_preview",
+    ),
+    path(
+        "sprechstunden-serien/<int:pk>/vorschau/",
+        series.ConsultationHourPreviewView.as_view(),
+        name="consultationhour_preview_update",
+    ),
+    path(
+        "sprechstunden-serien/orte/",
+        choosers.SeriesVenuesView.as_view(),
+        name="series_venues",
+    ),
+    path(
+        "aktivitaeten/kontext/",
+        choosers.ActivityContextView.as_view(),
+        name="activity_context",
     ),
     path("projekte/", projects.ProjectListView.as_view(), name="project_list"),
     path("projekte/neu/", projects.ProjectCreateView.as_view(), name="project_create"),

@@ -9,12 +9,22 @@ from django.core.management import call_command
 from django.db import connection
 
 from kooperation.models import Partner, PartnerKind, SchoolType
+from sozialraum import structure_cache
 from sozialraum.demo import demo_load
 from sozialraum.models import Membership, Municipality, Team, User
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_structure_cache():
+    """Each test starts with an empty structure cache: a rolled-back or flushed database sends
+    no signal, so rows cached by the previous test would otherwise outlive it."""
+    structure_cache.clear()
+    yield
+    structure_cache.clear()
 
 
 @pytest.fixture

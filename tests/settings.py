@@ -25,3 +25,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Separate test databases for test runs side by side (e.g. TEST_DB_NAME=test_sozialraum_2).
 if os.environ.get("TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DB_NAME"]}  # noqa: F405
+
+# The structure cache (sozialraum.structure_cache) is off, so that a test that compares the
+# queries of two requests compares like with like; tests/sozialraum/test_structure_cache.py
+# turns it on and checks that every structure write reaches the pages at once.
+STRUCTURE_CACHE_SECONDS = 0

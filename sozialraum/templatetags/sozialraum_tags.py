@@ -1,5 +1,8 @@
+from functools import lru_cache
+
 from django import template
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from sozialraum.filter_fields import render_filter_field
@@ -20,9 +23,21 @@ def nav_current(context, url_name: str) -> SafeString:
     Marked safe: a simple tag's result is escaped otherwise, and the attribute arrives as
     ``aria-current=&quot;page&quot;`` (invalid, and the link is never marked current)."""
     request = context.get("request")
-    if request is not None and request.path == reverse(url_name):
+    if request is not None and request.path == nav_url(url_name):
         return mark_safe('aria-current="page"')  # a constant, no user input
     return mark_safe("")
+
+
+@register.simple_tag
+def nav_url(url_name: str) -> str:
+    """``{% url %}`` for a URL without arguments, reversed once per process (the page shell
+    links about 30 of them on every page)."""
+    return _path_of(url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
+@lru_cache(maxsize=256)
+def _path_of(url_name: str, _prefix: str, urlconf: str) -> str:
+    return reverse(url_name, urlconf=urlconf)
 
 
 @register.filter

@@ -1,7 +1,7 @@
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from sozialraum import permissions
+from sozialraum import home_panels, permissions
 from sozialraum.forms import StructureDateForm
 from sozialraum.models import MiddleArea, Municipality, Team
 from sozialraum.selectors import (
@@ -22,9 +22,12 @@ class HomeView(TemplateView):
         scope = permissions.scope_of(user)
         own_teams = teams_with_municipalities(Team.objects.filter(pk__in=scope.team_ids))
         headed = with_active_teams(MiddleArea.objects.filter(pk__in=scope.headed_area_ids))
+        today = home_panels.local_today()
         context = super().get_context_data(**kwargs)
         context.update(
-            today=timezone.localdate(),
+            today=today,
+            # The work first: panels of the apps that know it (sozialraum.home_panels).
+            panels=home_panels.panels_for(user, today=today),
             own_teams=[(team, team.pk in scope.lead_team_ids) for team in own_teams],
             headed_areas=headed if scope.headed_area_ids else [],
             district_reader=permissions.reads_whole_district(user),

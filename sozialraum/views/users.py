@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
-from sozialraum import accounts, permissions
+from sozialraum import accounts, handover, permissions
 from sozialraum.account_forms import PersonalDataForm, RolesForm, UserCreateForm, apply_errors
 from sozialraum.concurrency import (
     FINGERPRINT_FIELD,
@@ -125,39 +125,83 @@ class UserUpdateView(UserObjectMixin, TemplateView):
         form = PersonalDataForm(request.POST, instance=self.account)
         add_fingerprint_field(form, "")
         roles_form = self.roles_form(request.POST)
+        handover_form = None
         if form.is_valid() and roles_form.is_valid():
+            # Ending a membership hands over what the person holds in that team first.
+            scopes = accounts.handover_scopes(accounts.roles_held(self.account), roles_form.roles())
+            if scopes:
+                preview = handover.handover_preview_many(self.account, scopes)
+                handover_form = handover_form_for(request, preview)
             try:
                 accounts.user_update(
                     actor=request.user,
                     user=form.instance,
                     roles=roles_form.roles(),
                     expected_fingerprint=submitted_fingerprint(form),
+                    handover_decisions=handover_form.decisions() if handover_form else {},
+                    handover_seen=request.POST.get(handover.ITEMS_FIELD),
                 )
             except ValidationError as error:
-                apply_errors(error, form, roles_form)
+                apply_handover_errors(error, handover_form, form, roles_form)
+            except handover.StaleHandover as stale:
+                handover_form = stale_handover_form(request, stale)
+                return self.render(form, roles_form, handover_form, status=409)
             except StaleFingerprint as stale:
                 differences = form_differences(form, stale.current) + roles_form.differences(
                     accounts.roles_held(stale.current)
                 )
                 refuse_stale(form, stale, differences=differences)
-                return self.render(form, roles_form, status=409)
+                return self.render(form, roles_form, handover_form, status=409)
             else:
                 messages.success(request, _("User “%(user)s” saved.") % {"user": form.instance})
                 if self.is_self() and not permissions.is_administration(self.account):
                     # The acting user gave up the own Administration role.
                     return redirect("sozialraum:home")
                 return redirect("sozialraum:user_update", pk=self.account.pk)
-        return self.render(form, roles_form)
+        return self.render(form, roles_form, handover_form)
 
     def roles_form(self, data=None):
         return RolesForm(
             data, held=accounts.roles_held(self.account), superuser=self.account.is_superuser
         )
 
-    def render(self, form, roles_form, status=200):
+    def render(self, form, roles_form, handover_form=None, status=200):
         return self.render_to_response(
-            self.get_context_data(form=form, roles_form=roles_form), status=status
+            self.get_context_data(form=form, roles_form=roles_form, handover_form=handover_form),
+            status=status,
         )
+
+
+def handover_form_for(request, preview: handover.Preview) -> handover.HandoverForm:
+    """The hand-over choices: unanswered when shown for the first time, else as sent."""
+    if handover.ITEMS_FIELD in request.POST:
+        return handover.HandoverForm(request.POST, preview=preview)
+    return handover.HandoverForm(preview=preview)
+
+
+def stale_handover_form(request, stale: handover.StaleHandover) -> handover.HandoverForm:
+    """The current list again, with the answers given for the items that are still there."""
+    form = handover.HandoverForm(
+        initial=handover.decisions_from(request.POST, stale.preview), preview=stale.preview
+    )
+    form.stale_message = handover.STALE_MESSAGE
+    return form
+
+
+def apply_handover_errors(error: ValidationError, handover_form, *forms_) -> None:
+    """A service's errors next to their fields; the hand-over's only once the list was shown
+    (on the first showing, the open choices are the message)."""
+    if handover_form is None or not hasattr(error, "error_dict"):
+        apply_errors(error, *forms_)
+        return
+    own = {k: v for k, v in error.error_dict.items() if k in handover_form.fields}
+    rest = {k: v for k, v in error.error_dict.items() if k not in handover_form.fields}
+    if handover_form.is_bound:
+        for key, errors in own.items():
+            if key not in handover_form.errors:
+                handover_form.add_error(key, errors)
+    if rest:
+        apply_errors(ValidationError(rest), *forms_)
 
 
 class UserPasswordView(UserObjectMixin, FormView):
@@ -205,25 +249,54 @@ class UserStatusView(UserObjectMixin, TemplateView):
     activate = False
 
     def get_context_data(self, **kwargs):
-        return {
+        context = {
             **super().get_context_data(**kwargs),
             "activate": self.activate,
             "fingerprint": fingerprint(self.account),
         }
+        if not self.activate and "handover_form" not in context:
+            # Deactivating hands over everything the person holds first.
+            context["handover_form"] = handover.HandoverForm(
+                preview=handover.handover_preview(self.account)
+            )
+        return context
 
     def post(self, request, *args, **kwargs):
-        change = accounts.user_activate if self.activate else accounts.user_deactivate
+        if self.activate:
+            return self.change(accounts.user_activate)
+        preview = handover.handover_preview(self.account)
+        handover_form = handover_form_for(request, preview)
+        return self.change(
+            accounts.user_deactivate,
+            handover_form=handover_form,
+            handover_decisions=handover_form.decisions(),
+            handover_seen=request.POST.get(handover.ITEMS_FIELD),
+        )
+
+    def change(self, function, *, handover_form=None, **handover_kwargs):
+        request = self.request
         try:
-            change(
+            function(
                 actor=request.user,
                 user=self.account,
                 expected_fingerprint=request.POST.get(FINGERPRINT_FIELD),
+                **handover_kwargs,
             )
         except StaleFingerprint:
             # Confirm again, on the account as it is now.
             del self.account
             return self.render_to_response(self.get_context_data(conflict=True), status=409)
+        except handover.StaleHandover as stale:
+            return self.render_to_response(
+                self.get_context_data(handover_form=stale_handover_form(request, stale)),
+                status=409,
+            )
         except ValidationError as error:
+            keys = set(getattr(error, "error_dict", {}))
+            if handover_form is not None and accounts.ACTIVE_FIELD not in keys:
+                # A hand-over that cannot be done as decided: the list again, with the reason.
+                apply_handover_errors(error, handover_form, handover_form)
+                return self.render_to_response(self.get_context_data(handover_form=handover_form))
             for message in error.messages:
                 messages.error(request, message)
             return redirect("sozialraum:user_update", pk=self.account.pk)

@@ -2,16 +2,25 @@
 (function () {
   "use strict";
 
-  // Activity form: show only the fields that fit the chosen kind and status.
+  // Activity form: show only the fields that fit the chosen kind and status. The quick-log
+  // forms of "Meine Woche" carry a prefix in their field names: their status radios are
+  // marked with data-status-choice. There the hidden fields are also disabled, so that counts
+  // typed before choosing "cancelled" are not sent (they come back when "held" is chosen).
   function updateActivityForm(form) {
     var kind = form.querySelector("[name=kind]");
-    var status = form.querySelector("[name=status]:checked");
+    var status = form.querySelector("[name=status]:checked, [data-status-choice]:checked");
+    var quickLog = form.hasAttribute("data-quick-log");
     form.querySelectorAll("[data-kinds]").forEach(function (block) {
       var kinds = block.getAttribute("data-kinds").split(" ");
       block.hidden = kind && kind.value !== "" && kinds.indexOf(kind.value) === -1;
     });
     form.querySelectorAll("[data-status]").forEach(function (block) {
-      block.hidden = status && block.getAttribute("data-status") !== status.value;
+      block.hidden = Boolean(status) && block.getAttribute("data-status") !== status.value;
+      if (quickLog) {
+        block.querySelectorAll("input, select, textarea").forEach(function (control) {
+          control.disabled = block.hidden;
+        });
+      }
     });
   }
 
@@ -131,5 +140,14 @@
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     init(event.target);
+  });
+  // A card saved in place ("Meine Woche") takes the focus, unless its error summary has it.
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("[data-focus-after-swap]").forEach(function (card) {
+      card.removeAttribute("data-focus-after-swap");
+      if (!card.contains(document.activeElement)) {
+        card.focus();
+      }
+    });
   });
 })();

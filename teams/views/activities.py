@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
@@ -56,9 +57,22 @@ class ActivityListView(TemplateView):
         # Labels and links computed once per page, not per row (no reverse() per row).
         kinds = {value: str(label) for value, label in Activity.Kind.choices}
         detail = reverse("teams:activity_detail", args=[0])[: -len("0/")]
+        short_dates = {}  # a page spans a few days: each formatted once
         for activity in page:
             activity.kind_label = kinds.get(activity.kind, activity.kind)
             activity.detail_url = f"{detail}{activity.pk}/"
+            if activity.date not in short_dates:
+                short_dates[activity.date] = date_format(activity.date, "SHORT_DATE_FORMAT")
+            activity.short_date = short_dates[activity.date]
+            activity.where = (
+                activity.venue.name
+                if activity.venue_id
+                else activity.body.name
+                if activity.body_id
+                else activity.project.title
+                if activity.project_id
+                else ""
+            )
         query = self.request.GET.copy()
         query.pop("after", None)
         # No filter by person (see teams.filters): an old staff=<id> is ignored and said so.

@@ -10,11 +10,16 @@ import re
 from functools import reduce
 
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.views import View
 
+from kooperation.models import Body, Partner
 from sozialraum.text import GermanSortKey
+from teams import permissions
 from teams.filters import body_choices, partner_choices, partner_label, project_choices
+from teams.form_context import implied, is_public_place
+from teams.models import ConsultationHour, Project
 
 LIMIT = 20
 MAX_QUERY = 100
@@ -66,3 +71,70 @@ class ProjectChooserView(ChooserView):
 
 class BodyChooserView(ChooserView):
     choices = body_choices
+
+
+# --- What the activity and series forms fill in as the user chooses ---------------------------
+
+
+class ActivityContextView(View):
+    """``?consultation_hour=`` | ``?body=`` | ``?project=``: the municipality and partners it
+    implies, as ``{"municipality": id or null, "partners": [{"id", "text"}]}``. Only what the
+    activity form offers the user; anything else is 404."""
+
+    def get(self, request, *args, **kwargs):
+        teams = permissions.teams_logging_for(request.user)
+        sources = {
+            "consultation_hour": ConsultationHour.objects.filter(team__in=teams).select_related(
+                "venue__municipality"
+            ),
+            "body": Body.objects.filter(is_active=True).select_related("convener__municipality"),
+            "project": Project.objects.filter(team__in=teams),
+        }
+        for name, rows in sources.items():
+            value = request.GET.get(name, "")
+            if value:
+                if not value.isdigit():
+                    raise Http404
+                found = get_object_or_404(rows, pk=value)
+                return context_response(implied(**{LINK_ARGUMENT[name]: found}))
+        raise Http404
+
+
+LINK_ARGUMENT = {"consultation_hour": "series", "body": "body", "project": "project"}
+
+
+def context_response(found) -> JsonResponse:
+    response = JsonResponse(
+        {
+            "municipality": found.municipality_id,
+            "partners": [{"id": p.pk, "text": partner_label(p)} for p in found.partners],
+        }
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+class SeriesVenuesView(View):
+    """``?municipality=``: the venues the series form offers there, as ``{"results": [{"id",
+    "text", "public"}]}``, for those who manage series (others: 404)."""
+
+    def get(self, request, *args, **kwargs):
+        if not permissions.series_teams_for(request.user).exists():
+            raise Http404
+        value = request.GET.get("municipality", "")
+        if not value.isdigit():
+            raise Http404
+        venues = Partner.objects.filter(is_active=True, municipality=value).select_related(
+            "municipality"
+        )
+        rows = venues.order_by(GermanSortKey("name"), "pk")
+        response = JsonResponse(
+            {
+                "results": [
+                    {"id": p.pk, "text": partner_label(p), "public": is_public_place(p.kind)}
+                    for p in rows
+                ]
+            }
+        )
+        response["Cache-Control"] = "no-store, private"
+        return response

@@ -79,6 +79,8 @@ def test_activity_form_with_error_summary_by_keyboard(page: Page, live_server, l
     log_in("fachkraft")
     page.goto(f"{live_server.url}/aktivitaeten/neu/?kind=community")
     title = page.title()
+    # The team's only municipality comes preselected: the user empties it to meet the error.
+    page.locator("#id_municipality").select_option("")
 
     tab_to(page, page.get_by_role("button", name="Speichern"))
     page.keyboard.press("Enter")

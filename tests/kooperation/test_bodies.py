@@ -83,7 +83,7 @@ def test_body_list_query_count_is_constant(
         body.members.add(school_backnang)
     client.force_login(fachkraft)
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(12):
         response = client.get(reverse("kooperation:body_list"))
 
     assert [b.member_count for b in response.context["object_list"]] == [1] * count

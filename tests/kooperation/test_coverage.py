@@ -123,7 +123,7 @@ def test_coverage_query_count_is_constant(client, fbl_backnang, django_assert_nu
         add(f"Schule {n}", PartnerKind.SCHOOL, backnang, CooperationStatus.AGREED)
     client.force_login(fbl_backnang)
 
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(14):
         response = client.get(URL, {"middle_area": MiddleArea.objects.get(name="Backnang").pk})
 
     assert cells_of(response.context["coverage_areas"], "Backnang") == {"school": (count, "agreed")}

@@ -119,7 +119,7 @@ def test_partner_list_query_count_is_constant(
         )
     client.force_login(fachkraft)
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         response = client.get(URL)
 
     assert len(response.context["object_list"]) == count

@@ -232,7 +232,7 @@ def test_next_steps_lists_overdue_first_in_constant_queries(
     )
     client.force_login(fachkraft)
 
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         response = client.get(reverse("kooperation:next_steps"))
 
     steps = [c.next_step for c in response.context["cooperations"]]

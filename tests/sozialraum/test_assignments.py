@@ -483,9 +483,9 @@ def test_query_counts_do_not_grow_with_the_history(
         client.get(reverse("sozialraum:team_list"))
 
 
-LIST_QUERIES = 11
-HISTORY_QUERIES = 13
-TEAMS_QUERIES = 12
+LIST_QUERIES = 9
+HISTORY_QUERIES = 11
+TEAMS_QUERIES = 10
 
 
 @pytest.mark.parametrize("series_count", [1, 4])
@@ -508,4 +508,4 @@ def test_preview_queries_do_not_grow_with_the_series(
     assert len(page.context["decision_fields"]) == series_count
 
 
-PREVIEW_QUERIES = 18
+PREVIEW_QUERIES = 16

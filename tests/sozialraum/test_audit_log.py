@@ -380,7 +380,7 @@ def test_kinds_are_every_tracked_model_by_plural_in_german_order():
 
     assert ("sozialraum.assignment", str(Assignment._meta.verbose_name_plural)) in choices
     assert ("teams.activity", str(Activity._meta.verbose_name_plural)) in choices
-    assert len(choices) == len(audit_log.audited_kinds()) == 23
+    assert len(choices) == len(audit_log.audited_kinds()) == 25
     labels = [name for _key, name in choices]
     assert labels == sorted(labels, key=german_sort_key)
 
@@ -504,7 +504,7 @@ def make_changes(count: int, user: User, municipality: Municipality) -> None:
 @pytest.mark.parametrize("size", [1, 5])
 @pytest.mark.parametrize(
     ("kind", "shown_per_partner", "queries"),
-    [("", 3, 17), ("kooperation.partner", 2, 16)],
+    [("", 3, 15), ("kooperation.partner", 2, 14)],
 )
 def test_query_count_does_not_grow_with_events(
     client_for,

@@ -3,6 +3,8 @@
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 
+from sozialraum.login import axes_username
+
 LOGIN = "/konto/anmelden/"
 
 
@@ -14,11 +16,22 @@ def test_login_with_overlong_username_shows_message(client, db):
     assert SESSION_KEY not in client.session
 
 
-def test_admin_login_with_overlong_username_is_recorded_cut(client, db):
+def test_admin_login_with_overlong_username_shows_message(client, db):
+    # The admin's login is the application's (issue 13): the same form checks the length.
     response = client.post(
         "/admin/login/", {"username": "b" * 300, "password": "falsch-falsch"}, follow=True
     )
 
     assert response.status_code == 200
-    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["b" * 255]
+    assert "höchstens 150 Zeichen" in response.content.decode()
     assert SESSION_KEY not in client.session
+
+
+def test_overlong_username_is_recorded_cut(rf):
+    """A name that reaches django-axes unchecked (by a form of another package) is cut to its
+    column."""
+    request = rf.post("/admin/login/", {"username": "b" * 300})
+
+    assert axes_username(request) == "b" * 255
+    assert axes_username(request, {"username": "c" * 300}) == "c" * 255
+    assert AccessAttempt._meta.get_field("username").max_length == 255

@@ -85,7 +85,7 @@ def test_inactive_user_has_no_role(fachkraft):
 def test_scope_is_loaded_once_per_user_object(fachkraft, django_assert_num_queries):
     permissions.forget_scope(fachkraft)
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):  # memberships, headships and groups in one query
         permissions.roles_of(fachkraft)
         permissions.teams_visible_to(fachkraft)
         permissions.is_administration(fachkraft)

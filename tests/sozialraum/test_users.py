@@ -240,7 +240,7 @@ def test_list_query_count_is_constant(client, administration, django_assert_num_
     client.force_login(administration)
     params = {"team": team("Winnenden").pk}
 
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(14):
         response = client.get(LIST_URL, params)
 
     assert len(response.context["rows"]) == count

@@ -61,7 +61,7 @@ def rows(request, team_backnang, backnang, series, town_hall):
 
 @pytest.mark.parametrize(
     ("username", "queries"),
-    [("fachkraft", 14), ("fbl-backnang", 14), ("amtsleitung", 13)],
+    [("fachkraft", 12), ("fbl-backnang", 12), ("amtsleitung", 11)],
 )
 @pytest.mark.parametrize("rows", [1, 7], indirect=True)
 def test_list_query_count_is_constant(
@@ -133,7 +133,7 @@ def test_filter_panel_renders_no_partner_options(client_for, fachkraft, many_par
 
     content = response.content.decode()
     assert "Verein 00" not in content
-    partner_select = re.search(r'<select name="partner".*?</select>', content, re.S).group(0)
+    partner_select = re.search(r'<select[^>]* name="partner".*?</select>', content, re.S).group(0)
     assert re.findall(r"<option[^>]*>([^<]*)</option>", partner_select) == ["alle"]
     assert 'data-chooser="/aktivitaeten/auswahl/partner/"' in partner_select
 
@@ -149,7 +149,7 @@ def test_filter_panel_renders_only_the_chosen_partner(
     response = client_for(fachkraft).get(LIST, {**YEAR, "partner": chosen.pk})
 
     content = response.content.decode()
-    partner_select = re.search(r'<select name="partner".*?</select>', content, re.S).group(0)
+    partner_select = re.search(r'<select[^>]* name="partner".*?</select>', content, re.S).group(0)
     assert re.findall(r"<option[^>]*>([^<]*)</option>", partner_select) == [
         "alle",
         "Verein 07 (Backnang)",
@@ -168,8 +168,8 @@ def test_project_and_gremium_fields_render_only_the_chosen_one(
     response = client_for(fachkraft).get(LIST, {**YEAR, "project": projects[2].pk})
 
     content = response.content.decode()
-    project_select = re.search(r'<select name="project".*?</select>', content, re.S).group(0)
-    body_select = re.search(r'<select name="body".*?</select>', content, re.S).group(0)
+    project_select = re.search(r'<select[^>]* name="project".*?</select>', content, re.S).group(0)
+    body_select = re.search(r'<select[^>]* name="body".*?</select>', content, re.S).group(0)
     assert re.findall(r"<option[^>]*>([^<]*)</option>", project_select) == ["alle", "Projekt 2"]
     assert re.findall(r"<option[^>]*>([^<]*)</option>", body_select) == ["alle"]
     assert bodies[0].name not in content

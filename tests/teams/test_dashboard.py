@@ -224,7 +224,7 @@ def test_dashboard_query_count_is_constant(
         )
     client.force_login(fbl_backnang)
 
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(21):
         response = client.get(reverse("teams:dashboard"), {"period": "year", "day": "2025-06-01"})
 
     assert rows(response.context["tables"], "by_kind")["Gemeinwesenarbeit"] == [count + 2, 0]

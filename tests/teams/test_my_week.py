@@ -175,7 +175,7 @@ def test_my_week_query_count_is_constant(
         )
     client.force_login(fachkraft)
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         response = client.get(URL)
 
     assert len(response.context["occurrences"]) == count

@@ -206,7 +206,7 @@ def test_my_activities_query_count_is_constant(
         )
     client.force_login(fachkraft)
 
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         response = client.get(URL)
 
     assert overview(response.context["figures"])["activities"] == count

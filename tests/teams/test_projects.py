@@ -258,7 +258,7 @@ def test_project_list_query_count_is_constant(
         project.municipalities.set([backnang, korb])
     client.force_login(fachkraft)
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(reverse("teams:project_list"))
 
     assert len(response.context["projects"]) == count

@@ -62,7 +62,7 @@ def test_month_page_query_count_does_not_grow_with_the_month(
     log_month(team_backnang, count)
     client = client_for(fbl_backnang)
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(detail_url(team_backnang))
 
     assert response.context["totals"].activities == count

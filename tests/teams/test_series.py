@@ -143,7 +143,7 @@ def test_series_page_query_count_is_constant(
         )
     client.force_login(fachkraft)
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(reverse("teams:consultationhour_detail", args=[series.pk]))
 
     assert sum(1 for o in response.context["past"] if o.state == "held") == count

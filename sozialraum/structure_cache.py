@@ -1,0 +1,93 @@
+"""Small reads of the district's structure, kept in memory for a short while.
+
+Every list page offers the Mittelbereiche, the teams and the municipalities in its filter panel,
+and every page asks whether the example assignment is still in use. These rows change a few times
+a year, so a page should not pay a round trip for each of them (issue 11: "a filter panel that
+does not render hundreds of options on every view … or lists cached per scope").
+
+The key is the SQL of the read itself, so a user's scope (which teams, which date) is part of it.
+A write to a structure model (a save, a delete, a change of a many-to-many link) empties the cache
+of the process that wrote, at once and again when the transaction commits; other web processes see
+the change after ``STRUCTURE_CACHE_SECONDS`` (60 by default; 0 turns the cache off).
+"""
+
+import threading
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from sozialraum.models import Assignment, Headship, Membership, MiddleArea, Municipality, Team
+
+STRUCTURE_MODELS: tuple[type[Model], ...] = (Assignment, MiddleArea, Municipality, Team)
+
+_lock = threading.Lock()
+_entries: dict[tuple, tuple[float, object]] = {}
+
+
+def remember(key: tuple, compute: Callable[[], object]) -> object:
+    """The value stored under ``key``, computed (and kept) when missing or expired."""
+    seconds = getattr(settings, "STRUCTURE_CACHE_SECONDS", 60)
+    if seconds <= 0 or _written_in_this_transaction():
+        return compute()
+    now = time.monotonic()
+    entry = _entries.get(key)
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    value = compute()
+    with _lock:
+        _entries[key] = (now + seconds, value)
+    return value
+
+
+def rows_of(queryset: QuerySet, row: Callable[[Model], object], *, key: str = "") -> list:
+    """``[row(obj) for obj in queryset]`` for a queryset of a structure model, cached by its SQL."""
+    if queryset.model not in STRUCTURE_MODELS:
+        return [row(obj) for obj in queryset]
+    try:
+        sql = str(queryset.query)
+    except EmptyResultSet:
+        return []
+    return remember(("rows", key, sql), lambda: [row(obj) for obj in queryset])
+
+
+def forget(**_kwargs) -> None:
+    """Empty the cache now and again when the current transaction commits. Until the
+    transaction ends, reads in it are not kept: they see rows that a rollback may undo."""
+    with _lock:
+        _entries.clear()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        connection.structure_written = True
+        transaction.on_commit(clear)
+
+
+def _written_in_this_transaction() -> bool:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        connection.structure_written = False  # a transaction that wrote has ended
+    return getattr(connection, "structure_written", False)
+
+
+def clear() -> None:
+    """Empty the cache (after a commit that wrote structure; tests between tests)."""
+    with _lock:
+        _entries.clear()
+
+
+def connect_signals() -> None:
+    """Called from ``SozialraumConfig.ready``."""
+    for model in (*STRUCTURE_MODELS, Headship, Membership):
+        post_save.connect(forget, sender=model, dispatch_uid=f"structure-cache-save-{model}")
+        post_delete.connect(forget, sender=model, dispatch_uid=f"structure-cache-delete-{model}")
+    for model in STRUCTURE_MODELS:
+        for field in model._meta.many_to_many:
+            m2m_changed.connect(
+                forget,
+                sender=field.remote_field.through,
+                dispatch_uid=f"structure-cache-m2m-{field.remote_field.through}",
+            )
