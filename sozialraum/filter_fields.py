@@ -2,7 +2,7 @@
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from sozialraum import structure_cache
@@ -93,18 +93,18 @@ def _select(field, widget, extra, choices) -> SafeString:
     first_empty = bool(choices) and str(choices[0][0] or "") == ""
     if field.field.required and field.form.use_required_attribute and first_empty:
         attrs["required"] = True
+    # Joined as strings (each value escaped): format_html per option cost more than the rest
+    # of the panel on the lists' filter panels.
     for option_value, label in choices:
         option_value = "" if option_value is None else str(option_value)
         if option_value == "" and label == DJANGO_EMPTY_LABEL:
             label = PLEASE_CHOOSE
+        mark = " selected" if option_value in selected else ""
         options.append(
-            (option_value, mark_safe(" selected") if option_value in selected else "", label)
+            f'<option value="{conditional_escape(option_value)}"{mark}>'
+            f"{conditional_escape(label)}</option>"
         )
-    return format_html(
-        "<select{}>{}</select>",
-        flatatt(attrs),
-        format_html_join("", '<option value="{}"{}>{}</option>', options),
-    )
+    return mark_safe(f"<select{flatatt(attrs)}>{''.join(options)}</select>")
 
 
 def _choices(field):

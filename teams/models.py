@@ -332,8 +332,12 @@ class Activity(Versioned):
         verbose_name_plural = _("activities")
         ordering = ["-date", "-pk"]
         indexes = [
-            models.Index(fields=["team", "date"], name="activity_team_date"),
-            models.Index(fields=["municipality", "date"], name="activity_municipality_date"),
+            # With the id, a list filtered by team or municipality (newest first, keyset by
+            # date and id) is one backward index scan that stops after a page.
+            models.Index(fields=["team", "date", "id"], name="activity_team_date_id"),
+            models.Index(
+                fields=["municipality", "date", "id"], name="activity_municipality_date_id"
+            ),
             models.Index(fields=["date", "id"], name="activity_date"),
         ]
         constraints = [

@@ -10,13 +10,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 
+from sozialraum import structure_cache
 from sozialraum.concurrency import IdempotentCreateMixin, VersionedFormViewMixin
+from sozialraum.permissions import scope_of
 from teams import permissions
 from teams.filters import ActivityFilter
 from teams.forms import ActivityForm, already_logged_message
 from teams.models import Activity
 from teams.recurrence import Occurrence, falls_away
-from teams.selectors import activity_list_rows, activity_rows
+from teams.selectors import activity_list_rows, activity_row_names, activity_rows
 from teams.services import AlreadyLogged, activity_from_occurrence, refusing_double_logging
 
 PAGE_SIZE = 50
@@ -64,15 +66,7 @@ class ActivityListView(TemplateView):
             if activity.date not in short_dates:
                 short_dates[activity.date] = date_format(activity.date, "SHORT_DATE_FORMAT")
             activity.short_date = short_dates[activity.date]
-            activity.where = (
-                activity.venue.name
-                if activity.venue_id
-                else activity.body.name
-                if activity.body_id
-                else activity.project.title
-                if activity.project_id
-                else ""
-            )
+        activity_row_names(page)
         query = self.request.GET.copy()
         query.pop("after", None)
         # No filter by person (see teams.filters): an old staff=<id> is ignored and said so.
@@ -90,7 +84,12 @@ class ActivityListView(TemplateView):
             "first_query": query.urlencode(),
             "is_later_page": cursor is not None,
             "ignored_staff": ignored_staff,
-            "can_log": permissions.teams_logging_for(self.request.user).exists(),
+            "can_log": bool(
+                scope_of(self.request.user).team_ids
+                and structure_cache.rows_of(
+                    permissions.teams_logging_for(self.request.user), lambda team: team.pk
+                )
+            ),
         }
 
 

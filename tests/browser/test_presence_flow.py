@@ -55,7 +55,7 @@ def test_fachkraft_logs_her_week_on_a_phone(
 
     log_in("fachkraft")
     page.get_by_role("button", name="Navigation anzeigen").click()
-    page.get_by_role("link", name="Meine Woche").click()
+    page.get_by_role("link", name="Meine Woche", exact=True).click()
     expect(page.get_by_role("heading", name="Meine Woche")).to_be_visible()
     assert serious_violations(page) == []
 

@@ -291,7 +291,7 @@ def test_activity_list_query_count_is_constant(
         )
     client.force_login(fachkraft)
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(15):
         response = client.get(reverse("teams:activity_list"), {"date_from": "2026-01-01"})
 
     assert len(response.context["activities"]) == count
