@@ -25,6 +25,8 @@ from sozialraum.models import Assignment, Headship, Membership, MiddleArea, Muni
 
 STRUCTURE_MODELS: tuple[type[Model], ...] = (Assignment, MiddleArea, Municipality, Team)
 
+MAX_ENTRIES = 2000
+
 _lock = threading.Lock()
 _entries: dict[tuple, tuple[float, object]] = {}
 
@@ -40,6 +42,8 @@ def remember(key: tuple, compute: Callable[[], object]) -> object:
         return entry[1]
     value = compute()
     with _lock:
+        if len(_entries) >= MAX_ENTRIES:  # keys differ by scope and date: keep it bounded
+            _entries.clear()
         _entries[key] = (now + seconds, value)
     return value
 

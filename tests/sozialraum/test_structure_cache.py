@@ -229,3 +229,12 @@ def test_a_cached_read_always_equals_a_fresh_one(operations, fbl_backnang, amtsl
             apply(operation, n)
         for user in (fbl_backnang, amtsleitung):
             assert reads(user) == fresh(user), operation
+
+
+@CACHED
+def test_the_cache_stays_bounded(monkeypatch):
+    monkeypatch.setattr(structure_cache, "MAX_ENTRIES", 3)
+    for n in range(10):
+        structure_cache.remember(("k", n), lambda n=n: n)
+    assert len(structure_cache._entries) <= 3
+    assert structure_cache.remember(("k", 9), lambda: "again") == 9
