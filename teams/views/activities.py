@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
@@ -118,6 +119,13 @@ class ActivityFormMixin(VersionedFormViewMixin):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def get_success_url(self):
+        """Back to where the form was opened from (``?next=``, e.g. Meine Woche, so a week is
+        logged without detours), else the activity's page."""
+        back = self.request.GET.get("next", "")
+        if back and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        ):
+            return back
         return reverse("teams:activity_detail", args=[self.object.pk])
 
     def form_valid(self, form):

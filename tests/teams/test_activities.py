@@ -1,6 +1,7 @@
 import csv
 import datetime
 import io
+from urllib.parse import quote, urlencode
 
 import pghistory.models
 import pytest
@@ -53,6 +54,37 @@ def test_fachkraft_logs_community_work(client_for, fachkraft, team_backnang, bac
     assert (activity.contacts, activity.helps_initiated, activity.created_by) == (6, 1, fachkraft)
     assert list(activity.topics.all()) == [topics[0]]
     assert activity.outside_area_confirmed is False
+
+
+@pytest.mark.parametrize(
+    ("back", "lands_on_week"),
+    [
+        ("/meine-woche/?woche=2026-11-23", True),
+        ("https://elsewhere.example/meine-woche/", False),
+        ("//elsewhere.example/", False),
+    ],
+)
+def test_a_form_opened_from_the_week_returns_to_it(
+    client_for, fachkraft, team_backnang, backnang, back, lands_on_week
+):
+    """Meine Woche opens the form with ?next=: saving goes back to the week (no detour over the
+    activity's page); an address of another site is never followed."""
+    url = reverse("teams:activity_create") + "?" + urlencode({"kind": "community", "next": back})
+
+    response = client_for(fachkraft).post(url, form_data(team_backnang, backnang))
+
+    activity = Activity.objects.get()
+    expected = back if lands_on_week else reverse("teams:activity_detail", args=[activity.pk])
+    assert response.status_code == 302
+    assert response.url == expected
+
+
+def test_the_week_opens_the_form_with_the_way_back(client_for, fachkraft):
+    week = reverse("teams:my_week") + "?woche=2026-11-23"
+
+    content = client_for(fachkraft).get(week).content.decode()
+
+    assert f"?kind=round_table&amp;next={quote(week)}" in content
 
 
 @pytest.mark.parametrize(
