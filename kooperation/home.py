@@ -13,7 +13,7 @@ from kooperation.models import Cooperation
 from kooperation.selectors import open_next_steps
 from sozialraum.home_panels import Panel
 from sozialraum.models import User
-from sozialraum.permissions import Role, scope_of
+from sozialraum.permissions import is_head, scope_of
 
 # "Due" means overdue or due within this many days.
 DUE_SOON_DAYS = 7
@@ -50,8 +50,7 @@ def own_steps_panel(user: User, today: datetime.date) -> Panel | None:
 def area_overdue_panel(user: User, today: datetime.date) -> Panel | None:
     """Heads: the overdue next steps in the Mittelbereich (Amtsleitung: the district), scoped
     like the list of next steps."""
-    scope = scope_of(user)
-    if not scope.headed_area_ids and Role.AMTSLEITUNG not in scope.roles:
+    if not is_head(user):
         return None
     overdue = open_next_steps(user, on=today).filter(next_step_due__lt=today)
     return Panel(

@@ -190,6 +190,14 @@ class DateRange(Func):
     output_field = DateRangeField()
 
 
+def same_id(field: str) -> Func:
+    """``int8range(field, field, '[]')``: equality on a foreign key as a range, so that an
+    exclusion constraint can compare it with ``=`` in a GiST index without btree_gist."""
+    return Func(
+        F(field), F(field), Value("[]"), function="INT8RANGE", output_field=BigIntegerRangeField()
+    )
+
+
 @audited()
 class Assignment(models.Model):
     """Zuständigkeit: a team is responsible for a municipality from ``valid_from`` to
@@ -233,17 +241,7 @@ class Assignment(models.Model):
             ExclusionConstraint(
                 name="assignment_no_overlap",
                 expressions=[
-                    # int8range(id, id, '[]') makes the equality GiST-indexable without btree_gist.
-                    (
-                        Func(
-                            F("municipality"),
-                            F("municipality"),
-                            Value("[]"),
-                            function="INT8RANGE",
-                            output_field=BigIntegerRangeField(),
-                        ),
-                        RangeOperators.EQUAL,
-                    ),
+                    (same_id("municipality"), RangeOperators.EQUAL),
                     (DateRange("valid_from", "valid_until", Value("[]")), RangeOperators.OVERLAPS),
                 ],
                 violation_error_code="overlap",

@@ -129,6 +129,13 @@ def reads_whole_district(user) -> bool:
     return bool(scope_of(user).roles & {Role.AMTSLEITUNG, Role.ADMINISTRATION})
 
 
+def is_head(user) -> bool:
+    """A head of work: Fachbereichsleitung (of their Mittelbereiche) or Amtsleitung (of the
+    district) — those who sign off months and steer."""
+    scope = scope_of(user)
+    return bool(scope.headed_area_ids) or Role.AMTSLEITUNG in scope.roles
+
+
 def can_change_structure(user) -> bool:
     """Municipalities, teams, assignments, users and roles are Administration's to change."""
     return is_administration(user)

@@ -9,14 +9,15 @@ without a held activity this quarter. Each panel costs a fixed number of queries
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from sozialraum.home_panels import Panel
 from sozialraum.models import MiddleArea, User
-from sozialraum.permissions import Role, scope_of
+from sozialraum.permissions import Role, is_head, scope_of
 from teams import dashboard, reviews
+from teams.calendar import series_without_active_staff
 from teams.models import ConsultationHour
+from teams.months import quarter_of
 from teams.recurrence import Occurrence, describe, occurrences
 from teams.selectors import current_team_ids, series_current, week_start
 
@@ -26,12 +27,6 @@ OPEN_DATES_WEEKS = 3
 
 def is_staff(user: User) -> bool:
     return bool(scope_of(user).team_ids)
-
-
-def is_head(user: User) -> bool:
-    """Fachbereichsleitung (their Mittelbereiche) or Amtsleitung (the whole district)."""
-    scope = scope_of(user)
-    return bool(scope.headed_area_ids) or Role.AMTSLEITUNG in scope.roles
 
 
 # --- Staff ------------------------------------------------------------------------------------
@@ -57,20 +52,10 @@ def open_dates_panel(user: User, today: datetime.date) -> Panel | None:
 
 
 def series_without_staff(user: User, today: datetime.date) -> list[ConsultationHour]:
-    """The running series of the user's teams that no active member of the team staffs
-    (everyone on it left the team or was deactivated): nobody would come. One query."""
-    staffed = ConsultationHour.staff.through.objects.filter(
-        consultationhour=OuterRef("pk"),
-        user__is_active=True,
-        user__memberships__team=OuterRef("team"),
-    )
-    return list(
-        ConsultationHour.objects.filter(team__in=scope_of(user).team_ids, team__is_active=True)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .filter(~Exists(staffed))
-        .select_related("venue", "municipality", "team")
-        .order_by("team__name", "municipality__name", "start_time", "pk")
-    )
+    """The running and coming series of the user's teams that no active member of the team
+    staffs (everyone on it left the team or was deactivated): nobody would come. One query."""
+    unstaffed = series_without_active_staff(scope_of(user).team_ids, today, datetime.date.max)
+    return list(unstaffed.order_by("team__name", "municipality__name", "start_time", "pk"))
 
 
 @dataclass
@@ -105,10 +90,6 @@ def sign_off_panel(user: User, today: datetime.date) -> Panel | None:
     return Panel("teams/_home_sign_off.html", {"rows": rows}, order=30)
 
 
-def quarter_start(day: datetime.date) -> datetime.date:
-    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
 @dataclass
 class GapGroup:
     label: str
@@ -119,7 +100,7 @@ def presence_gaps(user: User, today: datetime.date) -> list[GapGroup]:
     """The municipalities without a held activity since the quarter began, like the
     dashboard's gap list: the district for Amtsleitung, else each headed Mittelbereich (three
     queries per Mittelbereich, one more for their names)."""
-    start = quarter_start(today)
+    start = quarter_of(today)
     scope = scope_of(user)
     if Role.AMTSLEITUNG in scope.roles:
         district = dashboard.Scope("district", None, _("whole district"))
@@ -137,7 +118,7 @@ def presence_gaps_panel(user: User, today: datetime.date) -> Panel | None:
         return None
     return Panel(
         "teams/_home_presence_gaps.html",
-        {"groups": presence_gaps(user, today), "since": quarter_start(today)},
+        {"groups": presence_gaps(user, today), "since": quarter_of(today)},
         order=40,
     )
 

@@ -4,16 +4,16 @@ periods, topics and the team-month review."""
 import pghistory
 import pgtrigger
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import ArrayField, BigIntegerRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, RangeOperators
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import F, Func, Q, Value
+from django.db.models import F, Q, Value
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kooperation.models import Body, Partner, PartnerKind
 from sozialraum.audit import audited
-from sozialraum.models import DateRange, Municipality, Team, User, Versioned
+from sozialraum.models import DateRange, Municipality, Team, User, Versioned, same_id
 from sozialraum.text import GermanSortKey
 from teams.summary import ACTIVITY_TRIGGER_SQL, ACTIVITY_VENUE_SQL
 
@@ -576,17 +576,7 @@ class Absence(Versioned):
             ExclusionConstraint(
                 name="absence_no_overlap",
                 expressions=[
-                    # int8range(id, id, '[]') makes the equality GiST-indexable without btree_gist.
-                    (
-                        Func(
-                            F("user"),
-                            F("user"),
-                            Value("[]"),
-                            function="INT8RANGE",
-                            output_field=BigIntegerRangeField(),
-                        ),
-                        RangeOperators.EQUAL,
-                    ),
+                    (same_id("user"), RangeOperators.EQUAL),
                     (DateRange("start", "end", Value("[]")), RangeOperators.OVERLAPS),
                 ],
                 violation_error_code="overlap",

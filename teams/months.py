@@ -8,6 +8,11 @@ def month_of(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
+def quarter_of(day: datetime.date) -> datetime.date:
+    """The first day of the day's quarter."""
+    return day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
+
+
 def add_months(month: datetime.date, count: int) -> datetime.date:
     """The first day of the month ``count`` months after (or before) ``month``'s."""
     index = month.year * 12 + month.month - 1 + count

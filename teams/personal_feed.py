@@ -32,6 +32,7 @@ from teams.public import (
     feed_text,
     first_date,
     local_today,
+    series_location,
 )
 from teams.recurrence import occurrences
 from teams.selectors import current_team_ids
@@ -132,9 +133,7 @@ def stand_in_event(stand_in: AbsenceStandIn, occurrence, *, stamp) -> Event:
         ),
         start=_local(occurrence.date, series.start_time),
         end=_local(occurrence.date, series.end_time),
-        location=feed_text(
-            ", ".join(part for part in (venue.name, venue.address, series.location) if part)
-        ),
+        location=series_location(series),
         stamp=stamp,
     )
 
@@ -153,9 +152,7 @@ def series_event(series: ConsultationHour, exdates, *, stamp, link: str) -> Even
         ),
         start=_local(first, series.start_time),
         end=_local(first, series.end_time),
-        location=feed_text(
-            ", ".join(part for part in (venue.name, venue.address, series.location) if part)
-        ),
+        location=series_location(series),
         description=feed_text(
             _("Sozialraumteam %(team)s. Log the dates in “My week”: %(link)s")
             % {"team": series.team.name, "link": link}

@@ -274,6 +274,14 @@ def feed_text(value: str) -> str:
     return strip_control_characters(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
+def series_location(series: ConsultationHour) -> str:
+    """Where a series takes place, for a calendar: venue, its address, the room."""
+    venue = series.venue
+    return feed_text(
+        ", ".join(part for part in (venue.name, venue.address, series.location) if part)
+    )
+
+
 def series_event(
     series: ConsultationHour, exdates: list[datetime.date], *, stamp: datetime.datetime
 ) -> Event | None:
@@ -291,9 +299,7 @@ def series_event(
         ),
         start=_local(first, series.start_time),
         end=_local(first, series.end_time),
-        location=feed_text(
-            ", ".join(part for part in (venue.name, venue.address, series.location) if part)
-        ),
+        location=series_location(series),
         description=feed_text(_event_description(series)),
         stamp=stamp,
         last_modified=series.updated_at,

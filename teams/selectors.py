@@ -49,15 +49,8 @@ def activity_row_names(rows: list[Activity]) -> None:
     municipalities = dict(
         structure_cache.rows_of(Municipality.objects.all(), lambda m: (m.pk, m.name))
     )
-    wanted = {"v": set(), "b": set(), "p": set()}
-    for row in rows:
-        if row.venue_id:
-            wanted["v"].add(row.venue_id)
-        elif row.body_id:
-            wanted["b"].add(row.body_id)
-        elif row.project_id:
-            wanted["p"].add(row.project_id)
-    names = {}
+    keys = [_where_key(row) for row in rows]
+    wanted = {source: {pk for kind, pk in keys if kind == source and pk} for source in "vbp"}
     parts = [
         model.objects.filter(pk__in=ids)
         .annotate(source=Value(source, output_field=CharField()), label=F(column))
@@ -69,20 +62,23 @@ def activity_row_names(rows: list[Activity]) -> None:
         )
         if (ids := wanted[source])
     ]
+    names = {}
     if parts:
         union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
         names = {(source, pk): label for source, pk, label in union}
-    for row in rows:
+    for row, key in zip(rows, keys, strict=True):
         row.team_name = teams.get(row.team_id, "")
         row.municipality_name = municipalities.get(row.municipality_id, "")
-        key = (
-            ("v", row.venue_id)
-            if row.venue_id
-            else ("b", row.body_id)
-            if row.body_id
-            else ("p", row.project_id)
-        )
         row.where = names.get(key, "")
+
+
+def _where_key(row: Activity) -> tuple[str, int | None]:
+    """What a row names as its place: the venue, else the Gremium, else the project."""
+    if row.venue_id:
+        return "v", row.venue_id
+    if row.body_id:
+        return "b", row.body_id
+    return "p", row.project_id
 
 
 def week_start(day: datetime.date) -> datetime.date:

@@ -9,7 +9,7 @@ from django.views.generic import TemplateView
 
 from sozialraum.forms import DATE_INPUT
 from teams.dashboard import dashboard, scopes_for
-from teams.months import add_months, month_end, month_of
+from teams.months import add_months, month_end, month_of, quarter_of
 from teams.views.exports import dashboard_export
 
 PERIODS = [
@@ -87,7 +87,7 @@ class DashboardForm(forms.Form):
         if period == "month":
             return month_of(day), month_end(day)
         if period == "quarter":
-            start = day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
+            start = quarter_of(day)
             return start, month_end(add_months(start, 2))
         return day.replace(month=1, day=1), day.replace(month=12, day=31)
 
