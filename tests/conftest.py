@@ -175,7 +175,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "de-DE"}
+    # Reduced motion: Bootstrap then draws no colour transitions, so axe never measures a
+    # button's contrast halfway through one (a click leaves it hovered and fading).
+    return {**browser_context_args, "locale": "de-DE", "reduced_motion": "reduce"}
 
 
 @pytest.fixture(scope="session")
