@@ -43,7 +43,7 @@ admin.site.site_title = _("Sozialraum")
 admin.site.index_title = _("Master data")
 
 # Users, memberships, headships and the role groups change only on the users-and-roles pages
-# (sozialraum.accounts), which refuse self-escalation and removing the last Administration.
+# (sozialraum.accounts.local), which refuse self-escalation and removing the last Administration.
 admin.site.unregister(Group)
 
 

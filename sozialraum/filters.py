@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sozialraum.accounts import NO_ROLE, with_role
+from sozialraum.accounts.local import NO_ROLE, with_role
 from sozialraum.models import Membership, Team, User
 from sozialraum.permissions import Role
 from sozialraum.text import GermanSortKey, german_sort_key

@@ -160,8 +160,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# The user name of a failed attempt, cut to the length of axes' column (sozialraum.login).
-AXES_USERNAME_CALLABLE = "sozialraum.login.axes_username"
+# The user name of a failed attempt, cut to the length of axes' column (sozialraum.accounts.login).
+AXES_USERNAME_CALLABLE = "sozialraum.accounts.login.axes_username"
 # Behind the reverse proxy the client's address is the one the proxy appended to
 # X-Forwarded-For (DJANGO_PROXY_COUNT trusted proxies, each appending; see
 # sozialraum.middleware.client_ip_address): failures from other clients never lock a user out.

@@ -5,8 +5,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from sozialraum.accounts.login import LoginForm, admin_login
 from sozialraum.jobs import views as jobs
-from sozialraum.login import LoginForm, admin_login
 from sozialraum.views import assignments, audit, session, structure, users
 
 sozialraum_patterns = [
@@ -41,7 +41,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
-    # Before the admin's own URLs: its login is the application's (sozialraum.login).
+    # Before the admin's own URLs: its login is the application's (sozialraum.accounts.login).
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]

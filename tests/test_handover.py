@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kooperation.models import Cooperation, CooperationStatus, Partner, PartnerKind
-from sozialraum import accounts, handover
+from sozialraum import handover
+from sozialraum.accounts import local as accounts
 from sozialraum.models import Membership, Team, User
 from teams import handover as teams_handover
 from teams.models import Activity, ConsultationHour

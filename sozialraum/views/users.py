@@ -1,5 +1,5 @@
 """Users and roles (Administration): list, create, edit, set a password, deactivate and
-reactivate. The rules live in ``sozialraum.accounts``; these views only translate HTTP."""
+reactivate. The rules live in ``sozialraum.accounts.local``; these views only translate HTTP."""
 
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
-from sozialraum import accounts, handover, permissions
-from sozialraum.account_forms import PersonalDataForm, RolesForm, UserCreateForm, apply_errors
+from sozialraum import handover, permissions
+from sozialraum.accounts import local as accounts
+from sozialraum.accounts.forms import PersonalDataForm, RolesForm, UserCreateForm, apply_errors
 from sozialraum.concurrency import (
     FINGERPRINT_FIELD,
     StaleFingerprint,

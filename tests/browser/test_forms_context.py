@@ -45,6 +45,13 @@ def network(demo_users):
     return {"school": school, "hall": hall, "body": body}
 
 
+def dates_and_states(items) -> list[tuple[str, str]]:
+    return [
+        (item.locator("span").first.inner_text(), item.locator(".status").inner_text())
+        for item in items.all()
+    ]
+
+
 def no_sideways_scroll(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -76,7 +83,7 @@ def test_teamleitung_creates_a_series_with_preview_and_keyboard_chooser(
     expect(page.locator("input[name=is_public]")).to_be_checked()
     preview = page.locator("#series-preview li.series-date")
     expect(preview.first).to_be_visible()
-    previewed = preview.all_inner_texts()
+    previewed = dates_and_states(preview)
 
     staff = page.get_by_role("combobox", name="Mitarbeitende")
     staff.focus()
@@ -92,7 +99,9 @@ def test_teamleitung_creates_a_series_with_preview_and_keyboard_chooser(
 
     series = ConsultationHour.objects.get()
     expect(page).to_have_url(f"{live_server.url}/sprechstunden-serien/{series.pk}/")
-    shown = page.locator("#upcoming-heading + ul li.series-date").all_inner_texts()
+    # The saved page adds an "erfassen" link to a date that has come (the preview cannot log):
+    # dates and states must be the same, whatever day the test runs on.
+    shown = dates_and_states(page.locator("#upcoming-heading + ul li.series-date"))
     assert shown == previewed
     assert (series.is_public, series.rrule) == (True, "FREQ=MONTHLY;BYDAY=+1MO")
     assert [u.username for u in series.staff.all()] == ["kollegin07"]

@@ -1,4 +1,4 @@
-"""The rules of ``sozialraum.accounts`` without the pages: who may change roles, no
+"""The rules of ``sozialraum.accounts.local`` without the pages: who may change roles, no
 self-escalation, the last Administration account, sessions, and two administrators at once."""
 
 import threading
@@ -12,8 +12,8 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 
-from sozialraum import accounts
-from sozialraum.accounts import Roles, roles_held
+from sozialraum.accounts import local as accounts
+from sozialraum.accounts.local import Roles, roles_held
 from sozialraum.models import Membership, MiddleArea, Team, User
 from sozialraum.permissions import GROUP_ADMINISTRATION, GROUP_AMTSLEITUNG, is_administration
 

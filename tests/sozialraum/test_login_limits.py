@@ -3,7 +3,7 @@
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 
-from sozialraum.login import axes_username
+from sozialraum.accounts.login import axes_username
 
 LOGIN = "/konto/anmelden/"
 

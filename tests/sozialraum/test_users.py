@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from sozialraum.accounts import Roles, roles_held
+from sozialraum.accounts.local import Roles, roles_held
 from sozialraum.models import Headship, Membership, MiddleArea, Team, User, UserGroupEvent
 from sozialraum.permissions import GROUP_ADMINISTRATION, GROUP_AMTSLEITUNG
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from kooperation.models import Body, BodyKind
-from sozialraum.accounts import user_activate, user_deactivate
+from sozialraum.accounts.local import user_activate, user_deactivate
 from sozialraum.calendar_tokens import calendar_token_renew, calendar_token_user
 from sozialraum.models import CalendarToken, Membership, User
 from teams import personal_feed

@@ -1,7 +1,7 @@
 """Forms of the users-and-roles pages: personal data, the initial password, and the roles.
 
 The forms check the input; the rules about who may give which role live in
-``sozialraum.accounts``, whose ``ValidationError`` the views put back next to the fields.
+``sozialraum.accounts.local``, whose ``ValidationError`` the views put back next to the fields.
 """
 
 from django import forms
@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sozialraum.accounts import GROUP_FIELDS, MIDDLE_AREAS_FIELD, Roles, team_field
+from sozialraum.accounts.local import GROUP_FIELDS, MIDDLE_AREAS_FIELD, Roles, team_field
 from sozialraum.models import Membership, MiddleArea, Team, User
 from sozialraum.permissions import GROUP_ADMINISTRATION, GROUP_AMTSLEITUNG, Role
 from sozialraum.text import GermanSortKey

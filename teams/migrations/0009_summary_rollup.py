@@ -1,0 +1,9 @@
+"""Placeholder in the migration chain (filled by the work it is named after)."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("teams", "0008_activity_list_indexes")]
+
+    operations = []
