@@ -43,4 +43,9 @@ urlpatterns = [
     path("gremien/<int:pk>/", views.BodyDetailView.as_view(), name="body_detail"),
     path("gremien/<int:pk>/bearbeiten/", views.BodyUpdateView.as_view(), name="body_update"),
     path("abdeckung/", views.CoverageView.as_view(), name="coverage"),
+    re_path(
+        r"^abdeckung/export\.(?P<format>csv|xlsx)$",
+        views.CoverageExportView.as_view(),
+        name="coverage_export",
+    ),
 ]

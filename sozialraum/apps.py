@@ -38,3 +38,5 @@ class SozialraumConfig(AppConfig):
         connect_signals()
         # Instead of pgtrigger's own handler (PGTRIGGER_INSTALL_ON_MIGRATE is off).
         post_migrate.connect(install_triggers, sender=self)
+        # The sign-in signal that notes a session's missing second factor.
+        import sozialraum.accounts.two_factor  # noqa: F401

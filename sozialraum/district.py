@@ -27,6 +27,9 @@ COLUMNS = (
     "middle_area_example",
     "team_example",
 )
+# The shipped district's boundaries (sozialraum/data/README.md: source, licence, attribution),
+# loaded with the shipped CSV; another district passes its own with ``--boundaries``.
+DEFAULT_BOUNDARIES = Path(__file__).parent / "data" / "rems-murr-kreis-gemeinden.geojson"
 POPULATION_DATE = datetime.date(2007, 12, 31)
 EXAMPLE_VALID_FROM = datetime.date(2007, 1, 1)
 KINDS = {"stadt": Municipality.Kind.TOWN, "gemeinde": Municipality.Kind.MUNICIPALITY}

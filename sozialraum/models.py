@@ -98,7 +98,8 @@ class Headship(models.Model):
         return f"{self.user} – {self.middle_area}"
 
 
-@audited()
+# The boundary is map geometry loaded from a file, not a record anyone edits: kept out of the trail.
+@audited(exclude=["boundary"])
 class Municipality(models.Model):
     """Stadt oder Gemeinde in the district."""
 
@@ -121,6 +122,9 @@ class Municipality(models.Model):
         blank=True,
         help_text=_("Amtlicher Gemeindeschlüssel, eight digits."),
     )
+    # The boundary for the district map (sozialraum.districtmap): a GeoJSON geometry (Polygon
+    # or MultiPolygon, WGS84), loaded with ``load_district --boundaries``; empty = not drawn.
+    boundary = models.JSONField(_("boundary"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("municipality")
@@ -331,3 +335,163 @@ class CalendarToken(models.Model):
 
 # Background jobs live in their own package; imported here so that Django registers the model.
 from sozialraum.jobs.models import Job  # noqa: E402, F401
+
+# --- Notifications (sozialraum.accounts.notifications, sozialraum.reminders) -----------------
+
+
+@audited()
+class NotificationPreference(models.Model):
+    """A user's switch for one kind of reminder (``kind``: a key of ``sozialraum.reminders``).
+    Without a row the reminder is on: a switch is stored once the user changes it."""
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind of reminder"), max_length=50)
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta:
+        verbose_name = _("notification setting")
+        verbose_name_plural = _("notification settings")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_pref_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.kind}"
+
+
+class SentReminder(models.Model):
+    """A reminder queued for sending: its key (user, kind, occasion) is unique, and it is
+    written in the same transaction that queues the mail, so a reminder goes out once per
+    occasion (a week, a month, a finished job) however often the periodic job runs."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=50)
+    occasion = models.CharField(max_length=100)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sent reminder")
+        verbose_name_plural = _("sent reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "occasion"], name="sent_reminder_once_per_occasion"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.occasion}"
+
+
+class PasswordResetRequest(models.Model):
+    """One accepted request for a password-reset mail, kept for the rate limit: the client's
+    address and a keyed hash of the e-mail address entered (never the address itself), whether
+    or not an account has it."""
+
+    requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    email_digest = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("password reset request")
+        verbose_name_plural = _("password reset requests")
+        indexes = [models.Index(fields=["email_digest", "requested_at"], name="pw_reset_email_idx")]
+
+    def __str__(self):
+        return f"{self.requested_at:%Y-%m-%d %H:%M}"
+
+
+# --- Directory sign-in (sozialraum.accounts.ldap, sozialraum.accounts.group_roles) -----------
+
+
+@audited()
+class DirectoryAccount(models.Model):
+    """Marks an account whose sign-in, name, e-mail and roles come from the office's directory
+    (LDAP, e.g. Active Directory). Such an account has no usable local password.
+
+    ``groups`` are the (normalised) DNs of the directory groups the person belonged to at the
+    last sign-in, nested groups included: they show Administration where each role comes from.
+    ``disabled_by_directory`` is set when the directory disabled or deleted the person; a later
+    sign-in after the directory enabled them again reactivates the account, whereas an account
+    deactivated by Administration stays deactivated."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="directory_account", verbose_name=_("user")
+    )
+    dn = models.CharField(_("distinguished name"), max_length=500)
+    groups = models.JSONField(_("directory groups"), default=list, blank=True)
+    synced_at = models.DateTimeField(_("last synchronised"), null=True, blank=True)
+    disabled_by_directory = models.BooleanField(_("disabled in the directory"), default=False)
+
+    class Meta:
+        verbose_name = _("directory account")
+        verbose_name_plural = _("directory accounts")
+
+    def __str__(self):
+        return self.dn
+
+
+@audited()
+class DirectoryGroupRole(Versioned):
+    """Verzeichnisgruppe → Rolle: members of the directory group ``group_dn`` (nested groups
+    included) get the role at each sign-in, and lose it at the next sign-in after leaving it."""
+
+    class Kind(models.TextChoices):
+        TEAM_MEMBER = "team_member", _("Staff member (Fachkraft)")
+        TEAM_LEAD = "team_lead", _("Team lead (Teamleitung)")
+        HEAD = "head", _("Department head (Fachbereichsleitung)")
+        AMTSLEITUNG = "amtsleitung", _("Office leadership and planning (Amtsleitung)")
+        ADMINISTRATION = "administration", _("Administration")
+
+    group_dn = models.CharField(
+        _("directory group (DN)"),
+        max_length=500,
+        help_text=_("The distinguished name of the group, e.g. cn=srt-winnenden,ou=groups,dc=…"),
+    )
+    kind = models.CharField(_("role"), max_length=20, choices=Kind.choices)
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="directory_group_roles",
+        verbose_name=_("team"),
+    )
+    middle_area = models.ForeignKey(
+        MiddleArea,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="directory_group_roles",
+        verbose_name=_("middle area"),
+    )
+
+    class Meta:
+        verbose_name = _("directory group role")
+        verbose_name_plural = _("directory group roles")
+        ordering = ["group_dn", "kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=["team_member", "team_lead"], team__isnull=False)
+                    | ~Q(kind__in=["team_member", "team_lead"]) & Q(team__isnull=True)
+                ),
+                name="directory_group_role_team",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="head", middle_area__isnull=False)
+                    | ~Q(kind="head") & Q(middle_area__isnull=True)
+                ),
+                name="directory_group_role_middle_area",
+            ),
+        ]
+
+    def __str__(self):
+        place = self.team or self.middle_area
+        role = self.get_kind_display()
+        return f"{self.group_dn} → {role}: {place}" if place else f"{self.group_dn} → {role}"

@@ -58,6 +58,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "axes",
+    # Two-factor authentication for local accounts (sozialraum.accounts.two_factor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "pgtrigger",
     "pghistory",
@@ -78,8 +82,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session's second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     # Django's, with a whole-page redirect for htmx requests of an expired session.
     "sozialraum.middleware.LoginRequiredMiddleware",
+    # A session that still owes its second factor reaches only the two-factor pages.
+    "sozialraum.accounts.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -134,6 +142,8 @@ DB_LONG_STATEMENT_TIMEOUT = float(os.environ.get("DJANGO_DB_LONG_STATEMENT_TIMEO
 AUTH_USER_MODEL = "sozialraum.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # The directory (when DJANGO_LDAP_URL is set) and the rule for local sign-in.
+    "sozialraum.accounts.ldap.DirectoryBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -245,6 +255,8 @@ LOGGING = {
 # --- Application ----------------------------------------------------------------------------
 # Where the shipped district data lives; `load_district` reads it unless given --file.
 DISTRICT_CSV = BASE_DIR / "sozialraum" / "data" / "rems-murr-kreis.csv"
+# The district named on the annual report's cover and running head (with SOZIALRAUM_OFFICE_NAME).
+SOZIALRAUM_DISTRICT_NAME = os.environ.get("SOZIALRAUM_DISTRICT_NAME", "Rems-Murr-Kreis")
 
 # django-pghistory: record who changed what; reads change nothing, so only writes get a context.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -273,6 +285,133 @@ EXPORT_JOB_THRESHOLD = int(os.environ.get("DJANGO_EXPORT_JOB_THRESHOLD", "50000"
 # Hours after which a finished job is deleted with its result file.
 JOB_RESULT_HOURS = int(os.environ.get("DJANGO_JOB_RESULT_HOURS", "24"))
 PROCRASTINATE_IMPORT_PATHS = ["sozialraum.jobs.tasks"]
+PROCRASTINATE_IMPORT_PATHS += ["sozialraum.accounts.ldap"]  # the directory check
 # The queue's entry of a successful task goes at once (our Job row keeps what the user sees);
 # failed ones stay for diagnosis until the clean-up.
 PROCRASTINATE_WORKER_DEFAULTS = {"delete_jobs": "successful"}
+
+# --- E-mail (sozialraum.mail; reminders: sozialraum.reminders) --------------------------------
+# SMTP by environment. In development (DEBUG) without DJANGO_EMAIL_HOST, mails are printed to the
+# console instead (`make run` says so); DJANGO_EMAIL_BACKEND overrides either choice.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "sozialraum@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not os.environ.get("DJANGO_EMAIL_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+# The address of the application as mails link to it (no trailing slash): mails are sent by the
+# worker, which has no request to take the host from.
+SITE_URL = os.environ.get(
+    "DJANGO_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "http://localhost"
+).rstrip("/")
+# The office as mails (and reports) name it.
+SOZIALRAUM_OFFICE_NAME = os.environ.get("SOZIALRAUM_OFFICE_NAME", "Kreisjugendamt Rems-Murr-Kreis")
+# Password reset (sozialraum.accounts.password_reset): the link is valid this long, and at most
+# this many requests per hour are accepted from one address and for one account.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("DJANGO_PASSWORD_RESET_MINUTES", "60")) * 60
+PASSWORD_RESET_LIMIT_PER_IP = int(os.environ.get("DJANGO_PASSWORD_RESET_LIMIT_PER_IP", "10"))
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = int(
+    os.environ.get("DJANGO_PASSWORD_RESET_LIMIT_PER_ACCOUNT", "3")
+)
+# The reminders' periodic tasks and the mail task (sozialraum.reminders, sozialraum.mail).
+PROCRASTINATE_IMPORT_PATHS += ["sozialraum.reminders", "sozialraum.mail"]
+
+# --- Directory sign-in over LDAP (sozialraum.accounts.ldap; README "Directory sign-in") -----
+# Off unless DJANGO_LDAP_URL is set (ldap://host:389 with DJANGO_LDAP_START_TLS, or ldaps://).
+LDAP_URL = os.environ.get("DJANGO_LDAP_URL", "")
+LDAP_BIND_DN = os.environ.get("DJANGO_LDAP_BIND_DN", "")
+LDAP_BIND_PASSWORD = os.environ.get("DJANGO_LDAP_BIND_PASSWORD", "")
+LDAP_START_TLS = env_bool("DJANGO_LDAP_START_TLS", False)
+LDAP_CA_FILE = os.environ.get("DJANGO_LDAP_CA_FILE", "")
+LDAP_TIMEOUT = int(os.environ.get("DJANGO_LDAP_TIMEOUT", "5"))
+LDAP_USER_BASE = os.environ.get("DJANGO_LDAP_USER_BASE", "")
+LDAP_USER_FILTER = os.environ.get("DJANGO_LDAP_USER_FILTER", "(objectClass=person)")
+# A person signs in with any of these (AD: sAMAccountName,userPrincipalName,mail).
+LDAP_LOGIN_ATTRIBUTES = env_list("DJANGO_LDAP_LOGIN_ATTRIBUTES", "uid,mail")
+LDAP_USERNAME_ATTRIBUTE = (
+    os.environ.get("DJANGO_LDAP_USERNAME_ATTRIBUTE", "") or LDAP_LOGIN_ATTRIBUTES[0]
+)
+LDAP_FIRST_NAME_ATTRIBUTE = os.environ.get("DJANGO_LDAP_FIRST_NAME_ATTRIBUTE", "givenName")
+LDAP_LAST_NAME_ATTRIBUTE = os.environ.get("DJANGO_LDAP_LAST_NAME_ATTRIBUTE", "sn")
+LDAP_EMAIL_ATTRIBUTE = os.environ.get("DJANGO_LDAP_EMAIL_ATTRIBUTE", "mail")
+LDAP_GROUP_BASE = os.environ.get("DJANGO_LDAP_GROUP_BASE", "")
+LDAP_GROUP_FILTER = os.environ.get(
+    "DJANGO_LDAP_GROUP_FILTER", "(|(objectClass=groupOfNames)(objectClass=group))"
+)
+LDAP_GROUP_MEMBER_ATTRIBUTE = os.environ.get("DJANGO_LDAP_GROUP_MEMBER_ATTRIBUTE", "member")
+# Nested groups: walk (follow member upwards, OpenLDAP), ad (matching rule in chain), none.
+LDAP_NESTED = os.environ.get("DJANGO_LDAP_NESTED", "walk")
+# People matching this filter cannot sign in and are deactivated; AD:
+# (userAccountControl:1.2.840.113556.1.4.803:=2), OpenLDAP e.g. (pwdAccountLockedTime=*).
+LDAP_DISABLED_FILTER = os.environ.get("DJANGO_LDAP_DISABLED_FILTER", "")
+# Local sign-in (password kept here): all, administration (break-glass only) or none.
+LOCAL_LOGIN = os.environ.get("DJANGO_LOCAL_LOGIN", "all")
+if LOCAL_LOGIN not in {"all", "administration", "none"}:
+    raise ImproperlyConfigured("DJANGO_LOCAL_LOGIN must be all, administration or none.")
+if LDAP_NESTED not in {"walk", "ad", "none"}:
+    raise ImproperlyConfigured("DJANGO_LDAP_NESTED must be walk, ad or none.")
+
+# --- Two-factor authentication (sozialraum.accounts.two_factor; README "Two-factor") ---------
+# Local accounts of these roles must use a second factor (an authenticator app): a comma list of
+# fachkraft, teamleitung, fachbereichsleitung, amtsleitung, administration; "all"; or empty for
+# none. Everyone else with a local account may switch it on. Directory and OIDC accounts are
+# never asked (the directory has its own factors).
+TWO_FACTOR_REQUIRED_ROLES = env_list("DJANGO_2FA_REQUIRED_ROLES", "administration")
+if set(TWO_FACTOR_REQUIRED_ROLES) - {
+    "all",
+    "fachkraft",
+    "teamleitung",
+    "fachbereichsleitung",
+    "amtsleitung",
+    "administration",
+}:
+    raise ImproperlyConfigured(
+        "DJANGO_2FA_REQUIRED_ROLES must be all, or a comma list of fachkraft, teamleitung, "
+        "fachbereichsleitung, amtsleitung, administration."
+    )
+# The issuer the authenticator app shows beside the user name.
+OTP_TOTP_ISSUER = SOZIALRAUM_OFFICE_NAME
+
+# --- Sign-in with OpenID Connect (sozialraum.accounts.oidc; README "Anmeldung über OpenID Connect")
+# Off unless DJANGO_OIDC_CLIENT_ID and the issuer (or the endpoints one by one) are set. The
+# endpoints are read from the issuer's /.well-known/openid-configuration at the first sign-in;
+# an endpoint set explicitly wins (ADFS without discovery, or a provider behind a proxy).
+OIDC_ISSUER = os.environ.get("DJANGO_OIDC_ISSUER", "").rstrip("/")
+OIDC_RP_CLIENT_ID = os.environ.get("DJANGO_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("DJANGO_OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("DJANGO_OIDC_SCOPES", "openid email profile")
+OIDC_GROUPS_CLAIM = os.environ.get("DJANGO_OIDC_GROUPS_CLAIM", "groups")
+OIDC_USERNAME_CLAIM = os.environ.get("DJANGO_OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_BUTTON_LABEL = os.environ.get("DJANGO_OIDC_BUTTON_LABEL", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("DJANGO_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("DJANGO_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("DJANGO_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("DJANGO_OIDC_JWKS_ENDPOINT", "")
+OIDC_OP_END_SESSION_ENDPOINT = os.environ.get("DJANGO_OIDC_END_SESSION_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("DJANGO_OIDC_SIGN_ALGO", "RS256")
+OIDC_USE_PKCE = env_bool("DJANGO_OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = int(os.environ.get("DJANGO_OIDC_TIMEOUT", "10"))
+# A CA file for a provider with an internal certificate; otherwise the system's CAs.
+OIDC_VERIFY_SSL = os.environ.get("DJANGO_OIDC_CA_FILE", "") or True
+# The ID token is kept in the session: it marks an OIDC sign-in and is the hint at sign-out.
+OIDC_STORE_ID_TOKEN = True
+LOGIN_REDIRECT_URL_FAILURE = "login"
+AUTHENTICATION_BACKENDS += ["sozialraum.accounts.oidc.OidcBackend"]
+if OIDC_ISSUER or OIDC_OP_END_SESSION_ENDPOINT:
+    # Signing out is a form sent here that redirects to the provider's end-session endpoint:
+    # browsers hold such a redirect to form-action.
+    from urllib.parse import urlsplit
+
+    _end_session = urlsplit(OIDC_OP_END_SESSION_ENDPOINT or OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [
+        SELF,
+        f"{_end_session.scheme}://{_end_session.netloc}",
+    ]

@@ -5,18 +5,22 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from sozialraum.accounts import notifications, oidc, password_reset
 from sozialraum.accounts.login import LoginForm, admin_login
 from sozialraum.jobs import views as jobs
-from sozialraum.views import assignments, audit, session, structure, users
+from sozialraum.views import assignments, audit, directory, session, structure, users
+from sozialraum.views import two_factor as two_factor_views
 
 sozialraum_patterns = [
     path("", structure.HomeView.as_view(), name="home"),
     path("sozialraeume/", structure.StructureView.as_view(), name="structure"),
     *assignments.urlpatterns,
     *users.urlpatterns,
+    *directory.urlpatterns,
     *audit.urlpatterns,
     *jobs.urlpatterns,
     *session.urlpatterns,
+    *notifications.urlpatterns,
 ]
 
 # A database timeout outside a view (e.g. loading the session) gets the 503 page, not a 500.
@@ -33,13 +37,16 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("konto/abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    path("konto/abmelden/", oidc.LogoutView.as_view(), name="logout"),
+    *oidc.urlpatterns,
     path("konto/passwort/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "konto/passwort/geaendert/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    *password_reset.urlpatterns,
+    *two_factor_views.urlpatterns,
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     # Before the admin's own URLs: its login is the application's (sozialraum.accounts.login).
     path("admin/login/", admin_login, name="admin_login"),

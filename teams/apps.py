@@ -20,3 +20,7 @@ class TeamsConfig(AppConfig):
         from teams.handover import SeriesHandover
 
         handover.register(SeriesHandover())
+
+        from teams.reminders import register_reminders
+
+        register_reminders()

@@ -4,17 +4,21 @@ A ``Scope`` is the district, a Mittelbereich, a team or a municipality — only 
 read. Team figures count activities under the team stored on the activity (history stays right
 after a reassignment); municipality figures use the activity's municipality.
 
-Nothing here reads an activity row: a period's whole months come from the month summary
+Nothing here reads an activity row: a period's whole years come from the year summary
+(``ActivityYearSummary``), its other whole months from the month summary
 (``ActivityMonthSummary``), only the days of a partly covered month at either end of a custom
-range from the day summary (``ActivitySummary``). So a year costs twelve rows per team,
-municipality, kind, venue kind and status, whatever the number of activities behind them.
+range from the day summary (``ActivitySummary``). So a year costs one row per team,
+municipality, kind, venue kind and status (twelve for the figures by month), whatever the number
+of activities behind them.
 """
 
 import datetime
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from django.db.models import Count, DateField, Q, Sum, Value
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, DateField, F, Q, Sum, Value
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -30,6 +34,7 @@ from teams.models import (
     Activity,
     ActivityMonthSummary,
     ActivitySummary,
+    ActivityYearSummary,
     ConsultationHour,
     Project,
 )
@@ -164,40 +169,76 @@ def period_parts(start: datetime.date, end: datetime.date):
     return (first, month_of(last)), edges
 
 
+def period_pieces(start: datetime.date, end: datetime.date):
+    """``period_parts`` with the whole years taken out: ``(first year, last year)`` of the whole
+    calendar years in the period (their first days, or None), the ranges of the remaining whole
+    months (0 to 2) and the day ranges of the partly covered months at the edges (0 to 2)."""
+    months, edges = period_parts(start, end)
+    if not months:
+        return None, [], edges
+    first, last = months
+    first_year = first.year if first.month == 1 else first.year + 1
+    last_year = last.year if last.month == 12 else last.year - 1
+    if first_year > last_year:
+        return None, [months], edges
+    years = (datetime.date(first_year, 1, 1), datetime.date(last_year, 1, 1))
+    ranges = []
+    if first < years[0]:
+        ranges.append((first, datetime.date(first_year - 1, 12, 1)))
+    if last.year > last_year:
+        ranges.append((datetime.date(last.year, 1, 1), last))
+    return years, ranges, edges
+
+
+def summary_parts(condition: Q, start, end, *, by_month: bool = False, **filters) -> list:
+    """The summary rows of a period as querysets, each one index range scan: the whole years
+    from the year summary (unless ``by_month``), the whole months from the month summary, the
+    days of a partly covered month at either end from the day summary. Each part has a
+    ``month_of`` column: the first day of the month, NULL for year rows."""
+    if by_month:
+        months, edges = period_parts(start, end)
+        years, month_ranges = None, [months] if months else []
+    else:
+        years, month_ranges, edges = period_pieces(start, end)
+    parts = []
+    if years:
+        part = ActivityYearSummary.objects.filter(condition, year__range=years, **filters)
+        parts.append(part.annotate(month_of=Value(None, output_field=DateField())))
+    for months in month_ranges:
+        part = ActivityMonthSummary.objects.filter(condition, month__range=months, **filters)
+        parts.append(part.annotate(month_of=F("month")))
+    for days in edges:
+        part = ActivitySummary.objects.filter(condition, date__range=days, **filters)
+        # A date, like the month summary's column (DATE_TRUNC gives a timestamp).
+        parts.append(part.annotate(month_of=Cast(TruncMonth("date"), DateField())))
+    return parts
+
+
 def summed(user, scope: Scope, periods: dict, keys: list[str], sums: dict, **filters) -> list:
     """Sums from the summaries for each named period ``{name: (start, end)}``, grouped by
     ``keys`` (``"month"`` is the first day of the month): one query, a ``UNION ALL`` of one
-    range condition per part, so every part is a plain index range scan.
+    range condition per part (``summary_parts``), so every part is a plain index range scan.
 
     Returns dicts with ``period``, the keys and the sums, one per period and key (parts that
     meet in a month are added up here)."""
     condition = activity_filter(scope, user)
-    parts = []
-    for name, (start, end) in periods.items():
-        months, edges = period_parts(start, end)
-        if months:
-            parts.append(
-                (name, ActivityMonthSummary.objects.filter(condition, month__range=months))
-            )
-        for edge in edges:
-            days = ActivitySummary.objects.filter(condition, date__range=edge)
-            if "month" in keys:
-                # A date, like the month summary's column (DATE_TRUNC gives a timestamp).
-                days = days.annotate(month=Cast(TruncMonth("date"), DateField()))
-            parts.append((name, days))
-    if not parts:
-        return []
+    by_month = "month" in keys
+    columns = ["month_of" if key == "month" else key for key in keys]
     queries = [
-        queryset.filter(**filters)
-        .annotate(period=Value(name))
-        .values("period", *keys)
+        part.annotate(period=Value(name))
+        .values("period", *columns)
         .annotate(**{alias: Sum(column) for alias, column in sums.items()})
         .order_by()
-        for name, queryset in parts
+        for name, (start, end) in periods.items()
+        for part in summary_parts(condition, start, end, by_month=by_month, **filters)
     ]
+    if not queries:
+        return []
     rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
     merged = {}
     for row in rows:
+        if by_month:
+            row["month"] = row.pop("month_of")
         key = (row["period"], *[row[k] for k in keys])
         if key in merged:
             for alias in sums:
@@ -205,6 +246,151 @@ def summed(user, scope: Scope, periods: dict, keys: list[str], sums: dict, **fil
         else:
             merged[key] = dict(row)
     return list(merged.values())
+
+
+# The figures the dashboard reads in one statement: the period's rows added up once for the
+# by-kind, consultation and contact tables (kind, status, venue kind) and once for the gap list
+# (municipality), read from the coarsest summaries (whole years from the year summary); and the
+# held activities per month of the period and of the same months a year earlier, for the trend.
+# The key columns are never NULL, so a NULL key marks the sets a row is not of.
+FIGURE_SETS = (("kind", "status", "venue_kind"), ("municipality_id",))
+TREND_SETS = (("month",),)
+FIGURE_KEYS = ("kind", "status", "venue_kind", "month", "municipality_id")
+FIGURE_SUMS = ("activities", "helps_initiated", *GROUPS)
+
+
+def _figure_rows(condition: Q, start, end, *, by_month: bool, **filters):
+    """The summary rows of a period, not yet added up (``summary_parts``): ``(sql, params)`` of
+    a ``UNION ALL`` in the columns of ``_FIGURE_COLUMNS``, or None for no part."""
+    parts = summary_parts(condition, start, end, by_month=by_month, **filters)
+    if not parts:
+        return None
+    queries = [
+        part.values_list(
+            "month_of", "municipality_id", "kind", "venue_kind", "status", *FIGURE_SUMS
+        ).order_by()
+        for part in parts
+    ]
+    rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    return rows.query.get_compiler(rows.db).as_sql()
+
+
+_FIGURE_COLUMNS = ("month", "municipality_id", "kind", "venue_kind", "status", *FIGURE_SUMS)
+
+
+def _grouped(name: str, rows: tuple[str, list], sets: tuple[tuple[str, ...], ...]):
+    """The rows of a period added up per grouping set, with the held activities beside:
+    ``(sql, params)``; a key in none of the sets is NULL."""
+    sql, params = rows
+    grouped = {key for keys in sets for key in keys}
+    selected = ", ".join(key if key in grouped else "NULL" for key in FIGURE_KEYS)
+    sums = ", ".join(f"SUM({column})" for column in FIGURE_SUMS)
+    grouping = ", ".join(f"({', '.join(keys)})" for keys in sets)
+    held = "SUM(activities) FILTER (WHERE status = %s)"
+    return (
+        f"SELECT %s, {selected}, {sums}, {held} "  # noqa: S608 - names of ours
+        f"FROM ({sql}) AS parts ({', '.join(_FIGURE_COLUMNS)}) "
+        f"GROUP BY GROUPING SETS ({grouping})",
+        [name, Activity.Status.HELD, *params],
+    )
+
+
+@dataclass
+class Figures:
+    """The summed figures of a dashboard: ``groups`` by kind, status and venue kind (dicts as
+    ``summed`` gives them), held activities per ``(period, month)`` and per municipality."""
+
+    groups: list[dict] = field(default_factory=list)
+    held_by_month: dict = field(default_factory=dict)
+    held_by_municipality: dict = field(default_factory=dict)
+
+
+def figures(user, scope: Scope, start: datetime.date, end: datetime.date) -> Figures:
+    """The activity figures of a scope and period in one statement over the summaries (see
+    ``FIGURE_SETS``); it replaces three reads of the same month rows."""
+    result = Figures()
+    statement = figures_statement(user, scope, start, end)
+    if statement is None:
+        return result
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        rows = cursor.fetchall()
+    names = ("n", "helps", *GROUPS)
+    for period, kind, status, venue_kind, month, municipality_id, *sums, held in rows:
+        if month is not None:
+            result.held_by_month[period, month] = held or 0
+        elif municipality_id is not None:
+            result.held_by_municipality[municipality_id] = held or 0
+        else:
+            result.groups.append(
+                {"kind": kind, "status": status, "venue_kind": venue_kind}
+                | dict(zip(names, sums, strict=True))
+            )
+    return result
+
+
+def figures_statement(user, scope: Scope, start, end) -> tuple[str, tuple] | None:
+    """The SQL and parameters of ``figures`` (None for an empty period), kept (see ``kept``)."""
+    key = ("figures", scope, scope_of(user), start, end)
+    return kept(key, lambda: _figures_statement(user, scope, start, end))
+
+
+def kept(key: tuple, build) -> tuple[str, tuple] | None:
+    """A statement of the dashboard: ``build()`` gives its SQL and parameters (None when it can
+    find nothing). Built through the ORM, a statement costs more than running it, and it is the
+    same text for every view of a scope and period by readers of the same reach; so the text,
+    never a result, is kept under ``key``, which holds everything the text depends on."""
+    statement = _statements.get(key, False)
+    if statement is False:
+        statement = build()
+        if len(_statements) >= 512:
+            _statements.clear()
+        _statements[key] = statement
+    return statement
+
+
+def kept_rows(key: tuple, queryset) -> list[tuple]:
+    """The rows of a ``values_list`` queryset (built by ``queryset()``), its SQL kept under
+    ``key``."""
+
+    def build():
+        try:
+            sql, params = queryset().query.sql_with_params()
+        except EmptyResultSet:
+            return None
+        return sql, tuple(params)
+
+    statement = kept(key, build)
+    if statement is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        return cursor.fetchall()
+
+
+_statements: dict[tuple, tuple[str, tuple] | None] = {}
+
+
+def _figures_statement(user, scope: Scope, start, end) -> tuple[str, tuple] | None:
+    condition = activity_filter(scope, user)
+    held_only = {"status": Activity.Status.HELD}
+    periods = [
+        ("this", start, end, False, {}, FIGURE_SETS),
+        ("this", start, end, True, held_only, TREND_SETS),
+    ]
+    earlier_start, earlier_end = year_earlier(start), year_earlier(end)
+    if earlier_start and earlier_end:
+        periods.append(("earlier", earlier_start, earlier_end, True, held_only, TREND_SETS))
+    statements = [
+        _grouped(name, rows, sets)
+        for name, first, last, by_month, filters, sets in periods
+        if (rows := _figure_rows(condition, first, last, by_month=by_month, **filters))
+    ]
+    if not statements:
+        return None
+    sql = " UNION ALL ".join(f"({statement})" for statement, _params in statements)
+    params = tuple(param for _statement, part in statements for param in part)
+    return sql, params
 
 
 def year_earlier(day: datetime.date) -> datetime.date | None:
@@ -237,32 +423,31 @@ class Table:
             "datasets": [
                 {"label": str(header), "data": [row[i + 1] for row in self.rows]}
                 for i, header in enumerate(self.headers[1:])
-                if all(isinstance(row[i + 1], int | float) for row in self.rows)
+                if all(
+                    row[i + 1] is None or isinstance(row[i + 1], int | float) for row in self.rows
+                )
             ],
         }
+
+
+def _is_figure(value) -> bool:
+    """A number, or None for a period that has not begun (a gap in the chart)."""
+    return value is None or isinstance(value, int | float)
 
 
 def dashboard(user, scope: Scope, start: datetime.date, end: datetime.date, today: datetime.date):
     """Every table of the dashboard for a scope and period.
 
-    The activity figures come from one pass over the summaries (grouped by kind, status and venue
-    kind), the trend from a second and the gap list from a third, whatever the number of
-    activities.
+    The activity figures (by kind, consultations, contacts, trend and gap list) come from one
+    statement over the summaries (``figures``), whatever the number of activities.
     """
-    period = {"this": (start, end)}
-    groups = summed(
-        user,
-        scope,
-        period,
-        ["kind", "status", "venue_kind"],
-        {"n": "activities", "helps": "helps_initiated", **{g: g for g in GROUPS}},
-    )
-    held = [row for row in groups if row["status"] == Activity.Status.HELD]
+    summary = figures(user, scope, start, end)
+    held = [row for row in summary.groups if row["status"] == Activity.Status.HELD]
     tables = [
-        _by_kind(groups),
-        _consultations(user, scope, groups, start, min(end, today)),
+        _by_kind(summary.groups),
+        _consultations(user, scope, summary.groups, start, min(end, today)),
         _contacts(held),
-        _trend(user, scope, start, end),
+        _trend_table(start, end, summary.held_by_month, today),
         _cooperations(user, scope, min(end, today)),
     ]
     meeting_kinds = {Activity.Kind.ROUND_TABLE, Activity.Kind.WORKING_GROUP}
@@ -270,7 +455,8 @@ def dashboard(user, scope: Scope, start: datetime.date, end: datetime.date, toda
         "meetings": sum(row["n"] for row in held if row["kind"] in meeting_kinds),
         "helps": sum(row["helps"] for row in held),
         "projects": _running_projects(user, scope, start, end),
-        "gaps": _gaps(user, scope, start, end, min(end, today)),
+        "gaps": _gap_list(user, scope, summary.held_by_municipality, min(end, today)),
+        "held_by_municipality": summary.held_by_municipality,
     }
     return tables, facts
 
@@ -301,12 +487,15 @@ def _consultations(user, scope, groups, start, end) -> Table:
             key = (venue_bucket(row["venue_kind"]), row["status"])
             logged[key] = logged.get(key, 0) + row["n"]
     # Only what the dates need, unordered (the default order joins teams and municipalities).
-    series = (
-        ConsultationHour.objects.filter(activity_filter(scope, user))
-        .order_by()
-        .values_list("rrule", "valid_from", "valid_until", "venue__kind")
+    series = kept_rows(
+        ("series", scope, scope_of(user)),
+        lambda: (
+            ConsultationHour.objects.filter(activity_filter(scope, user))
+            .order_by()
+            .values_list("rrule", "valid_from", "valid_until", "venue__kind")
+        ),
     )
-    expected = expected_by_venue(list(series), start, end) if start <= end else {}
+    expected = expected_by_venue(series, start, end) if start <= end else {}
     table = Table(
         "consultations",
         _("Consultation hours: dates expected, held and cancelled"),
@@ -366,12 +555,13 @@ def _trend(user, scope, start, end) -> Table:
 
     The two periods are read as separate range conditions (no ``OR`` of two ranges, which keeps
     PostgreSQL from using the indexes); they may overlap in a custom range over a year."""
-    periods = {"this": (start, end)}
-    earlier_start, earlier_end = year_earlier(start), year_earlier(end)
-    if earlier_start and earlier_end:
-        periods["earlier"] = (earlier_start, earlier_end)
-    rows = summed(user, scope, periods, ["month"], {"n": "activities"}, status=Activity.Status.HELD)
-    by_month = {(row["period"], row["month"]): row["n"] for row in rows}
+    return _trend_table(start, end, figures(user, scope, start, end).held_by_month)
+
+
+def _trend_table(start, end, by_month: dict, today: datetime.date | None = None) -> Table:
+    """A month that has not begun has no figure (None: a dash in the table, a gap in the chart),
+    not a 0 that reads as a month without activities."""
+    begun = month_of(today) if today else None
     table = Table(
         "trend",
         _("Held activities per month, against the year before"),
@@ -383,7 +573,7 @@ def _trend(user, scope, start, end) -> Table:
         table.rows.append(
             [
                 month.strftime("%m/%Y"),
-                by_month.get(("this", month), 0),
+                None if begun and month > begun else by_month.get(("this", month), 0),
                 by_month.get(("earlier", before), 0),
             ]
         )
@@ -392,15 +582,18 @@ def _trend(user, scope, start, end) -> Table:
 
 def _cooperations(user, scope, today) -> Table:
     municipality_ids = scope_municipality_ids(scope, user, today)
-    rows = (
-        Cooperation.objects.filter(
-            partner__municipality__in=municipality_ids, partner__is_active=True
-        )
-        .values("partner__kind", "status")
-        .annotate(n=Count("pk"))
-        .order_by()
+    rows = kept_rows(
+        ("cooperations", tuple(municipality_ids)),
+        lambda: (
+            Cooperation.objects.filter(
+                partner__municipality__in=municipality_ids, partner__is_active=True
+            )
+            .values_list("partner__kind", "status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ),
     )
-    counts = {(row["partner__kind"], row["status"]): row["n"] for row in rows}
+    counts = {(kind, status): n for kind, status, n in rows}
     statuses = list(CooperationStatus)
     table = Table(
         "cooperations",
@@ -413,6 +606,15 @@ def _cooperations(user, scope, today) -> Table:
 
 
 def _running_projects(user, scope, start, end) -> int:
+    return len(
+        kept_rows(
+            ("projects", scope, scope_of(user), start, end),
+            lambda: _running_projects_of(user, scope, start, end).values_list("pk").distinct(),
+        )
+    )
+
+
+def _running_projects_of(user, scope, start, end):
     condition = (
         activity_filter(scope, user) if scope.kind != "municipality" else Q(municipalities=scope.pk)
     )
@@ -422,16 +624,12 @@ def _running_projects(user, scope, start, end) -> int:
         Project.objects.filter(condition)
         .exclude(status__in=[Project.Status.PLANNED, Project.Status.CANCELLED])
         .filter(Q(start__isnull=True) | Q(start__lte=end), Q(end__isnull=True) | Q(end__gte=start))
-        .distinct()
-        .count()
+        .order_by()
     )
 
 
-def _gaps(user, scope, start, end, today) -> list[Municipality]:
-    """The municipalities of the scope without any held activity in the period.
-
-    Presence is the sum of held activities per municipality being above zero, never the mere
-    existence of a summary row."""
+def held_by_municipality(user, scope: Scope, start, end) -> dict[int, int]:
+    """The held activities of the scope and period per municipality id (from the summaries)."""
     rows = summed(
         user,
         scope,
@@ -440,10 +638,24 @@ def _gaps(user, scope, start, end, today) -> list[Municipality]:
         {"n": "activities"},
         status=Activity.Status.HELD,
     )
-    covered = {row["municipality_id"] for row in rows if row["n"] > 0}
+    return {row["municipality_id"]: row["n"] for row in rows}
+
+
+def _gaps(user, scope, start, end, today) -> list[Municipality]:
+    """The municipalities of the scope without any held activity in the period."""
+    return _gap_list(user, scope, held_by_municipality(user, scope, start, end), today)
+
+
+def _gap_list(user, scope, held: dict[int, int], today) -> list[Municipality]:
+    """The municipalities of the scope whose held activities (``{municipality id: sum}``) do
+    not add up to one. Presence is the sum being above zero, never the mere existence of a
+    summary row."""
+    covered = {pk for pk, n in held.items() if n > 0}
     ids = scope_municipality_ids(scope, user, today)
-    # Municipalities are structure: read from the structure cache, filtered here.
-    municipalities = structure_cache.rows_of(Municipality.objects.filter(pk__in=ids), lambda m: m)
+    # Municipalities are structure: kept in the structure cache, by id (no SQL to build).
+    municipalities = structure_cache.remember(
+        ("municipalities", tuple(ids)), lambda: list(Municipality.objects.filter(pk__in=ids))
+    )
     return sorted(
         (m for m in municipalities if m.pk not in covered), key=lambda m: german_sort_key(m.name)
     )

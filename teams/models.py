@@ -449,6 +449,9 @@ class TeamMonthReview(models.Model):
     )
     reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
     reopen_reason = models.CharField(_("reason for reopening"), max_length=300, blank=True)
+    # The consultation dates the head confirmed as not logged when signing off (key, date and
+    # label of each), so that the audit trail shows what was signed off knowingly.
+    missing_dates = models.JSONField(_("dates confirmed as not logged"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("team-month review")
@@ -545,6 +548,34 @@ class ActivityMonthSummary(SummaryFigures):
         return f"{self.month:%m/%Y} {self.team_id} {self.kind} {self.status}: {self.activities}"
 
 
+class ActivityYearSummary(SummaryFigures):
+    """The year rollup of ``ActivityMonthSummary``: the same sums per year (``year`` is the
+    first of January), for the dashboards and reports over whole years (issue 11).
+
+    Kept by triggers of its own that follow the day and month ones, with the same invariant
+    (``teams.summary``).
+    """
+
+    year = models.DateField()
+
+    class Meta:
+        verbose_name = _("activity year summary")
+        verbose_name_plural = _("activity year summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "team", "municipality", "kind", "venue_kind", "status"],
+                name="activity_year_summary_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["year"], name="year_summary_year"),
+            models.Index(fields=["team", "year"], name="year_summary_team_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.year:%Y} {self.team_id} {self.kind} {self.status}: {self.activities}"
+
+
 @audited()
 class Absence(Versioned):
     """Abwesenheit: a staff member is away from ``start`` to ``end`` (both inclusive), e.g.
@@ -619,3 +650,219 @@ class AbsenceStandIn(models.Model):
 
     def __str__(self):
         return f"{self.stand_in} → {self.series}"
+
+
+class ReportSection(models.TextChoices):
+    """The sections of the annual report that carry the office's own text."""
+
+    STRUCTURE = "structure", _("Structure")
+    PRESENCE = "presence", _("Presence on site")
+    COOPERATION = "cooperation", _("Intensified cooperation")
+    COMMUNITY = "community", _("Support of the community")
+    MUNICIPALITIES = "municipalities", _("Towns and municipalities")
+    NETWORKS = "networks", _("Network work")
+    NEXT_STEPS = "next_steps", _("Next steps")
+
+
+REPORT_TEXT_FIELDS = ("introduction", "examples", "challenges", "outlook")
+REPORT_TEXT_MAX_LENGTH = 4000
+
+
+@audited()
+class ReportText(Versioned):
+    """Berichtstext: what the Fachbereichsleitung or Amtsleitung writes for one section of the
+    annual report of one year and scope. Kept per year and scope (``scope_key`` as in the
+    report's URL: "district", "middle_area-3", …) so last year's text stays as it was handed
+    out; the audit trail keeps every earlier wording."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    scope_key = models.CharField(_("scope"), max_length=40)
+    section = models.CharField(_("section"), max_length=20, choices=ReportSection.choices)
+    introduction = models.TextField(
+        _("introduction"), max_length=REPORT_TEXT_MAX_LENGTH, blank=True
+    )
+    examples = models.TextField(_("examples"), max_length=REPORT_TEXT_MAX_LENGTH, blank=True)
+    challenges = models.TextField(_("challenges"), max_length=REPORT_TEXT_MAX_LENGTH, blank=True)
+    outlook = models.TextField(_("outlook"), max_length=REPORT_TEXT_MAX_LENGTH, blank=True)
+
+    class Meta:
+        verbose_name = _("report text")
+        verbose_name_plural = _("report texts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "scope_key", "section"], name="report_text_one_per_section"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.scope_key} {self.get_section_display()}"
+
+    @property
+    def later_parts(self) -> list[tuple[str, str]]:
+        """(label, text) of the filled parts that follow a section's figures (examples,
+        challenges, outlook); the introduction opens the section."""
+        return [
+            (self._meta.get_field(name).verbose_name, getattr(self, name))
+            for name in REPORT_TEXT_FIELDS[1:]
+            if getattr(self, name).strip()
+        ]
+
+
+class TargetIndicator(models.TextChoices):
+    """What a target can be set for: only figures the data measures (``teams.targets``)."""
+
+    CONSULTATIONS_PER_MONTH = "consultations_per_month", _("Consultation dates held per month")
+    PRESENCE_SHARE = "presence_share", _("Towns and municipalities with presence (%)")
+    SCHOOL_COOPERATION = "school_cooperation", _("Schools with an agreed or active cooperation (%)")
+    DAYCARE_COOPERATION = (
+        "daycare_cooperation",
+        _("Day-care centres with an agreed or active cooperation (%)"),
+    )
+    YOUTH_COOPERATION = (
+        "youth_cooperation",
+        _("Youth houses and youth work with an agreed or active cooperation (%)"),
+    )
+    EVENT_HELD = "event_held", _("Kick-off or network event held (1 = yes)")
+    EVENTS = "events", _("Kick-off and network events held")
+    NETWORK_MEETINGS = "network_meetings", _("Network meetings attended")
+    NETWORK_SHARE = "network_share", _("Share of the networks' meetings attended (%)")
+    HELPS = "helps", _("Individual helps initiated")
+
+
+@audited()
+class Target(Versioned):
+    """Soll: a target for one year and exactly one scope (a town or municipality, a team or a
+    Mittelbereich) on one indicator. The actual value is measured, never stored."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="targets",
+        verbose_name=_("town or municipality"),
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="targets",
+        verbose_name=_("team"),
+    )
+    middle_area = models.ForeignKey(
+        "sozialraum.MiddleArea",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="targets",
+        verbose_name=_("middle area"),
+    )
+    indicator = models.CharField(_("indicator"), max_length=40, choices=TargetIndicator.choices)
+    value = models.DecimalField(_("target value"), max_digits=8, decimal_places=1)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["-year", "indicator", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(municipality__isnull=False, team__isnull=True, middle_area__isnull=True)
+                    | Q(municipality__isnull=True, team__isnull=False, middle_area__isnull=True)
+                    | Q(municipality__isnull=True, team__isnull=True, middle_area__isnull=False)
+                ),
+                name="target_exactly_one_scope",
+                violation_error_message=_(
+                    "Choose exactly one: a town or municipality, a team or a Mittelbereich."
+                ),
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="target_value_not_negative"),
+            models.UniqueConstraint(
+                fields=["year", "indicator", "municipality", "team", "middle_area"],
+                nulls_distinct=False,
+                name="target_one_per_scope_indicator_year",
+                violation_error_message=_(
+                    "This scope already has a target for this indicator and year."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.get_indicator_display()}: {self.value}"
+
+    @property
+    def scope_object(self):
+        return self.municipality or self.team or self.middle_area
+
+    @property
+    def scope_kind(self) -> str:
+        if self.municipality_id:
+            return "municipality"
+        return "team" if self.team_id else "middle_area"
+
+
+class TopicFigures(models.Model):
+    """What both topic summaries keep beside their period."""
+
+    team = models.ForeignKey(
+        Team, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Activity.Status.choices)
+    activities = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class TopicSummary(TopicFigures):
+    """How many activities carried each topic, per day, team, municipality and status (for the
+    partly covered months at the edges of a custom period).
+
+    Kept by database triggers (``teams.topics``): it always equals a ``GROUP BY`` over the
+    activities' topic links, and holds no row with zero activities."""
+
+    date = models.DateField()
+
+    class Meta:
+        verbose_name = _("topic summary")
+        verbose_name_plural = _("topic summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "team", "municipality", "topic", "status"],
+                name="topic_summary_key",
+            )
+        ]
+        indexes = [models.Index(fields=["date"], name="topic_summary_date")]
+
+    def __str__(self):
+        return f"{self.date} {self.team_id} {self.topic_id}: {self.activities}"
+
+
+class TopicMonthSummary(TopicFigures):
+    """The month rollup of ``TopicSummary``, kept by the same triggers, with the same
+    invariant (``teams.topics``)."""
+
+    month = models.DateField()
+
+    class Meta:
+        verbose_name = _("topic month summary")
+        verbose_name_plural = _("topic month summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "team", "municipality", "topic", "status"],
+                name="topic_month_summary_key",
+            )
+        ]
+        indexes = [models.Index(fields=["team", "month"], name="topic_summary_team_month")]
+
+    def __str__(self):
+        return f"{self.month:%m/%Y} {self.team_id} {self.topic_id}: {self.activities}"

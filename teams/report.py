@@ -1,33 +1,43 @@
 """The annual report, in the shape of the office's "Bericht zum Stand der sozialräumlichen Arbeit
 in den Städten und Gemeinden": structure, presence on site, cooperation, support of the
-community and next steps, for one year and one scope.
+community, the towns and municipalities, the network work and next steps, for one year and one
+scope, each beside the previous year.
 
 The figures come from the dashboard (``teams.dashboard.dashboard``: activities by kind,
 consultation dates, running projects) and its selectors (the same scopes, activity filter and
 municipalities of a scope), so the report and the dashboard agree. All figures are aggregates;
-the number of queries does not grow with activities or partners. Cooperation statuses and next
-steps are read as they stand today; the structure as it was at the end of the year.
+the number of queries does not grow with activities, partners or municipalities. Cooperation
+statuses and next steps are read as they stand today; the structure as it was at the end of the
+year.
 
 Every activity figure comes from the activity summaries (``teams.dashboard.summed``), never from
-adding up activities. The one exception is the number of Gremien that met, which the summaries do
-not know: it is counted per Gremium with an ``EXISTS`` probe on the activities' index on the
-Gremium, so its cost grows with the number of Gremien, not with the number of activities.
+adding up activities. The exceptions are the Gremien that met and the meetings of networks,
+which the summaries do not know: they are counted per Gremium from the activities' index on the
+Gremium, so their cost grows with the number of Gremien, not with the number of activities.
 
-Because the report leaves the office, ``published`` passes every count through ``shown``: a
-count of 1 or 2 becomes "< 3" (0 stays 0). The views only ever render published reports.
+Because the report leaves the office, ``published`` applies the disclosure control of
+``teams.disclosure`` to the counts of persons (contacts, initiated Einzelfallhilfen); counts of
+activities, meetings and institutions stay as they are. The views only ever render published
+reports.
 """
 
 import dataclasses
 import datetime
 
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.conf import settings
+from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from kooperation.models import Body, Cooperation, CooperationStatus, Partner, PartnerKind
-from sozialraum.models import Municipality
+from kooperation.models import Body, BodyKind, Cooperation, CooperationStatus, Partner, PartnerKind
+from sozialraum.models import MiddleArea, Municipality
 from sozialraum.selectors import structure_on
 from sozialraum.text import german_sort_key
+from teams import disclosure
+from teams.charts import comparison_bars
 from teams.dashboard import (
+    GROUPS,
     Scope,
     Table,
     activity_filter,
@@ -35,25 +45,93 @@ from teams.dashboard import (
     scope_municipality_ids,
     summed,
 )
-from teams.models import Activity, ActivityMonthSummary
+from teams.models import Activity, ActivityMonthSummary, ReportText
 
-SMALL_COUNT = "< 3"
+SMALL_COUNT = disclosure.PRIMARY
+HIDDEN = disclosure.SECONDARY
 
-# The partner kinds of "Unterstützung des Gemeinwesens".
+# The partner kinds of "Unterstützung des Gemeinwesens" and of the network work.
 COMMUNITY_KINDS = [
     PartnerKind.VOLUNTEERS,
     PartnerKind.COMMUNITY_PROJECT,
     PartnerKind.OUTPATIENT_HELP,
 ]
+NETWORK_KINDS = [PartnerKind.EARLY_HELP, PartnerKind.PARENT_EDUCATION]
 MEETING_KINDS = [Activity.Kind.ROUND_TABLE, Activity.Kind.WORKING_GROUP]
+PERSON_COLUMNS = [*GROUPS, "contacts", "helps"]
 
 
 def shown(value):
-    """A figure as it may leave the office: a count of 1 or 2 becomes "< 3"; 0, counts of 3
-    or more and anything that is not a count (a label, a dash) stay as they are."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 3:
-        return SMALL_COUNT
-    return value
+    """A count of persons as it may leave the office before secondary suppression: 1 or 2
+    becomes "< 3"; 0, counts of 3 or more and anything that is not a count stay as they are."""
+    return SMALL_COUNT if disclosure.is_small(value) else value
+
+
+def group_labels() -> dict[str, str]:
+    return {
+        "children": _("children"),
+        "young_people": _("young people"),
+        "parents": _("parents"),
+        "professionals": _("professionals"),
+        "others": _("others"),
+        "contacts": _("contacts"),
+        "helps": _("Einzelfallhilfen initiated"),
+    }
+
+
+@dataclasses.dataclass
+class ReportTable:
+    """A table of the report as the page, the PDF and the DOCX show it. ``row_kinds`` marks
+    subtotal and total rows; ``collapsed`` names the rows left out because every figure in them
+    is 0 ("zero rows collapse")."""
+
+    key: str
+    title: str
+    headers: list
+    rows: list[list] = dataclasses.field(default_factory=list)
+    row_kinds: list[str] = dataclasses.field(default_factory=list)
+    collapsed: list[str] = dataclasses.field(default_factory=list)
+    text_columns: tuple = ()  # columns of words, not figures (beside the first)
+
+    @property
+    def lines(self):
+        kinds = self.row_kinds or [""] * len(self.rows)
+        return list(zip(self.rows, kinds, strict=True))
+
+
+def collapsed(table: ReportTable) -> ReportTable:
+    """The table without its rows of zeros (their labels listed instead); subtotal and total
+    rows always stay."""
+    rows, kinds, gone = [], [], []
+    for row, kind in table.lines:
+        if not kind and all(cell == 0 for cell in row[1:]):
+            gone.append(str(row[0]))
+        else:
+            rows.append(row)
+            kinds.append(kind)
+    return dataclasses.replace(table, rows=rows, row_kinds=kinds, collapsed=gone)
+
+
+def from_table(table: Table) -> ReportTable:
+    return ReportTable(table.key, table.title, list(table.headers), [list(r) for r in table.rows])
+
+
+def compared(table: Table, previous: Table, columns: list[int], year: int) -> ReportTable:
+    """``table`` with, beside each column in ``columns``, the previous year's figure and the
+    change (rows are matched by position: both years list the same kinds)."""
+    headers = [table.headers[0]]
+    for index, header in enumerate(table.headers[1:], start=1):
+        if index in columns:
+            headers += [f"{header} {year}", f"{header} {year - 1}", _("change")]
+        else:
+            headers.append(header)
+    rows = []
+    for row, before in zip(table.rows, previous.rows, strict=True):
+        cells = [row[0]]
+        for index, cell in enumerate(row[1:], start=1):
+            cells += [cell, before[index], cell - before[index]] if index in columns else [cell]
+        rows.append(cells)
+    return collapsed(ReportTable(table.key, table.title, headers, rows))
 
 
 @dataclasses.dataclass
@@ -78,6 +156,42 @@ class StructureArea:
 
 
 @dataclasses.dataclass
+class Place:
+    """One town or municipality in one Mittelbereich (a municipality handed to another
+    Mittelbereich during the year appears once in each), with its figures per period
+    ("this", "previous"): activities {(kind, status): n} and persons {column: n}."""
+
+    area: str
+    municipality: Municipality
+    activities: dict
+    persons: dict
+
+    @property
+    def key(self):
+        return ("m", self.area, self.municipality.pk)
+
+    def held(self, period, kind=None) -> int:
+        return sum(
+            n
+            for (k, status), n in self.activities[period].items()
+            if status == Activity.Status.HELD and (kind is None or k == kind)
+        )
+
+
+@dataclasses.dataclass
+class Profile:
+    """The one-page profile of a town or municipality."""
+
+    municipality: Municipality
+    area: str
+    teams: list[str]
+    activities: ReportTable
+    persons: ReportTable
+    persons_compared: ReportTable
+    partners: ReportTable
+
+
+@dataclasses.dataclass
 class Report:
     """Everything the report shows. ``as_of`` is the day the structure and the municipalities of
     the scope are taken from (the end of the year, today for the current year); ``today`` is
@@ -90,15 +204,37 @@ class Report:
     as_of: datetime.date
     today: datetime.date
     structure: list[StructureArea]
-    by_kind: Table
-    consultations: Table
-    meetings: Table
-    partners: Table
-    agreements: Table
-    community: Table
-    next_steps: Table
+    by_kind: ReportTable
+    consultations: ReportTable
+    meetings: ReportTable
+    partners: ReportTable
+    agreements: ReportTable
+    community: ReportTable
+    next_steps: ReportTable
     facts: dict
     without_event: list[Municipality]
+    places: list[Place] = dataclasses.field(default_factory=list)
+    places_activities: ReportTable | None = None
+    persons: ReportTable | None = None
+    persons_compared: ReportTable | None = None
+    profiles: list[Profile] = dataclasses.field(default_factory=list)
+    networks: ReportTable | None = None
+    network_partners: ReportTable | None = None
+    chart: str = ""
+    texts: dict = dataclasses.field(default_factory=dict)
+    district_name: str = ""
+    office_name: str = ""
+    generated_at: datetime.datetime | None = None
+    without_event_previous: int = 0
+    partner_places: dict = dataclasses.field(default_factory=dict)
+    # Parts other work supplies (targets, topics, the district map): None until it is there.
+    targets: object = None
+    topics: object = None
+    district_map: object = None
+
+    @property
+    def previous_year(self) -> int:
+        return self.year - 1
 
 
 def report_years(today: datetime.date) -> list[int]:
@@ -113,75 +249,521 @@ def report_years(today: datetime.date) -> list[int]:
 
 
 def annual_report(user, scope: Scope, year: int, today: datetime.date) -> Report:
-    """The report as it may leave the office (small counts hidden)."""
+    """The report as it may leave the office (persons' small counts hidden)."""
     return published(annual_figures(user, scope, year, today))
 
 
 def annual_figures(user, scope: Scope, year: int, today: datetime.date) -> Report:
-    """The report's figures as counted, before small counts are hidden."""
+    """The report's figures as counted, before small counts of persons are hidden."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    before = (datetime.date(year - 1, 1, 1), datetime.date(year - 1, 12, 31))
     as_of = min(end, today)
     municipality_ids = scope_municipality_ids(scope, user, as_of)
     tables, dashboard_facts = dashboard(user, scope, start, end, today)
+    old_tables, old_facts = dashboard(user, scope, *before, today)
     by_key = {table.key: table for table in tables}
-    by_kind = dataclasses.replace(by_key["by_kind"], chart="")
-    held = {str(row[0]): row[1] for row in by_kind.rows}
+    old_by_key = {table.key: table for table in old_tables}
+    held = _held_by_kind(by_key["by_kind"])
+    held_before = _held_by_kind(old_by_key["by_kind"])
     partner_counts = _partner_counts(municipality_ids)
+    structure = _structure(scope, set(municipality_ids), as_of)
     facts = {
-        "projects": dashboard_facts["projects"],
-        "project_work": held[str(Activity.Kind.PROJECT.label)],
-        "events": held[str(Activity.Kind.EVENT.label)],
-        "community_work": held[str(Activity.Kind.COMMUNITY.label)],
+        "projects": (dashboard_facts["projects"], old_facts["projects"]),
+        "project_work": _pair(held, held_before, Activity.Kind.PROJECT),
+        "events": _pair(held, held_before, Activity.Kind.EVENT),
+        "community_work": _pair(held, held_before, Activity.Kind.COMMUNITY),
     }
-    return Report(
+    without_event = _without_event(user, scope, start, end, municipality_ids)
+    places = _places(user, scope, (start, end), before, structure, municipality_ids)
+    report = Report(
         scope=scope,
         year=year,
         start=start,
         end=end,
         as_of=as_of,
         today=today,
-        structure=_structure(scope, set(municipality_ids), as_of),
-        by_kind=by_kind,
-        consultations=_without_rate(by_key["consultations"]),
-        meetings=_meetings(user, scope, start, end),
-        partners=_partner_table(
-            "partners", _("Partners and cooperation status by partner kind"), partner_counts
+        structure=structure,
+        by_kind=compared(by_key["by_kind"], old_by_key["by_kind"], [1, 2], year),
+        consultations=compared(
+            _without_rate(by_key["consultations"]),
+            _without_rate(old_by_key["consultations"]),
+            [2],
+            year,
         ),
-        agreements=_agreements(municipality_ids, start, end),
-        community=_partner_table(
-            "community",
-            _("Volunteers, community projects and outpatient help projects"),
-            partner_counts,
-            kinds=COMMUNITY_KINDS,
+        meetings=compared(
+            _meetings(user, scope, start, end), _meetings(user, scope, *before), [1, 2], year
         ),
-        next_steps=_next_steps(municipality_ids, today),
+        partners=collapsed(
+            from_table(
+                _partner_table(
+                    "partners", _("Partners and cooperation status by partner kind"), partner_counts
+                )
+            )
+        ),
+        agreements=compared(
+            _agreements(municipality_ids, start, end),
+            _agreements(municipality_ids, *before),
+            [1],
+            year,
+        ),
+        community=collapsed(
+            from_table(
+                _partner_table(
+                    "community",
+                    _("Volunteers, community projects and outpatient help projects"),
+                    partner_counts,
+                    kinds=COMMUNITY_KINDS,
+                )
+            )
+        ),
+        next_steps=collapsed(from_table(_next_steps(municipality_ids, today))),
         facts=facts,
-        without_event=_without_event(user, scope, start, end, municipality_ids),
+        without_event=without_event,
+        without_event_previous=len(_without_event(user, scope, *before, municipality_ids)),
+        places=places,
+        places_activities=_places_activities(places, year),
+        networks=_networks(user, scope, start, end, year),
+        network_partners=collapsed(
+            from_table(
+                _partner_table(
+                    "network_partners",
+                    _("Partners of the Frühe Hilfen and Elternbildung networks"),
+                    partner_counts,
+                    kinds=NETWORK_KINDS,
+                )
+            )
+        ),
+        partner_places=_partner_places(municipality_ids),
+        chart=_chart(by_key["by_kind"], old_by_key["by_kind"], year),
+        texts=report_texts(scope, year),
+        district_name=settings.SOZIALRAUM_DISTRICT_NAME,
+        office_name=settings.SOZIALRAUM_OFFICE_NAME,
+        generated_at=timezone.localtime(),
     )
+    report.targets, report.topics, report.district_map = _supplied_parts(user, report)
+    return _with_persons(report, marks={})
 
 
 def published(report: Report) -> Report:
-    """The report with every count passed through ``shown``: the one place small counts are
-    hidden, for the page and the PDF alike."""
-    tables = {
-        name: _published_table(getattr(report, name))
-        for name in [
-            "by_kind",
-            "consultations",
-            "meetings",
-            "partners",
-            "agreements",
-            "community",
-            "next_steps",
-        ]
+    """The report as it leaves the office: the disclosure control over the counts of persons
+    (``teams.disclosure``), for the page, the PDF and the DOCX alike. Counts of activities,
+    meetings and institutions are shown as they are."""
+    values, sums = person_grid(report.places)
+    marks = disclosure.suppressed(values, sums)
+    result = _with_persons(report, marks)
+    return dataclasses.replace(result, topics=_published_topics(report.topics))
+
+
+def _published_topics(topics):
+    """The topics table (teams.topics: topic, this year, a year earlier, change, change in %)
+    with counts of 1 or 2 hidden, and the change beside a hidden count: a topic taken up once
+    may point to one family. The table has no totals, so nothing else can give them away."""
+    if topics is None or not hasattr(topics, "rows"):
+        return topics
+    rows = []
+    for name, now, before, *changes in topics.rows:
+        now, before = shown(now), shown(before)
+        hidden = isinstance(now, str) or isinstance(before, str)
+        rows.append([name, now, before, *([HIDDEN] * len(changes) if hidden else changes)])
+    return dataclasses.replace(topics, rows=rows)
+
+
+def _pair(held, held_before, kind):
+    return (held.get(str(kind.label), 0), held_before.get(str(kind.label), 0))
+
+
+def _held_by_kind(table: Table) -> dict:
+    return {str(row[0]): row[1] for row in table.rows}
+
+
+def _chart(table: Table, previous: Table, year: int) -> str:
+    rows = [
+        (str(row[0]), row[1], before[1])
+        for row, before in zip(table.rows, previous.rows, strict=True)
+    ]
+    return comparison_bars(
+        "by-kind",
+        _("Activities held by kind, %(year)s and %(previous)s")
+        % {"year": year, "previous": year - 1},
+        rows,
+        str(year),
+        str(year - 1),
+    )
+
+
+def report_texts(scope: Scope, year: int) -> dict:
+    """{section: ReportText} of the report's year and scope."""
+    return {
+        text.section: text for text in ReportText.objects.filter(year=year, scope_key=scope.key)
     }
-    facts = {name: shown(value) for name, value in report.facts.items()}
-    return dataclasses.replace(report, **tables, facts=facts)
 
 
-def _published_table(table: Table) -> Table:
-    rows = [[row[0], *[shown(cell) for cell in row[1:]]] for row in table.rows]
-    return dataclasses.replace(table, rows=rows)
+def _supplied_parts(user, report: Report):
+    """Targets (teams.targets), topics (teams.topics) and the map (sozialraum.districtmap),
+    when that work is in the product: HOOK for issue 15, points 3, 4 and 5."""
+    targets = topics = district_map = None
+    try:
+        from teams.targets import target_rows
+    except ImportError:
+        pass
+    else:
+        targets = target_rows(user, report.scope, report.year, report.today)
+    try:
+        from teams.topics import topic_table
+    except ImportError:
+        pass
+    else:
+        topics = topic_table(user, report.scope, report.start, report.end)
+    try:
+        from sozialraum import districtmap
+    except ImportError:
+        pass
+    else:
+        district_map = _district_map(districtmap, report)
+    return targets, topics, district_map
+
+
+@dataclasses.dataclass
+class ReportMap:
+    svg: str
+    table: ReportTable
+
+
+def _district_map(districtmap, report: Report) -> ReportMap:
+    """Activities held per 1,000 inhabitants in each town and municipality of the scope, as
+    the district map (``sozialraum.districtmap``) and as a table with the same figures."""
+    held, population, names = {}, {}, {}
+    for place in report.places:
+        pk = place.municipality.pk
+        held[pk] = held.get(pk, 0) + place.held("this")
+        population[pk] = place.municipality.population
+        names[pk] = place.municipality.name
+    rates = {pk: (held[pk] * 1000 / population[pk] if population[pk] else None) for pk in held}
+    bands = districtmap.bands_for(list(rates.values()))
+    entries = [
+        districtmap.MapEntry(
+            pk,
+            names[pk],
+            rate,
+            "–" if rate is None else formats.number_format(rate, 1),
+            None,
+            bands.of(rate),
+        )
+        for pk, rate in rates.items()
+    ]
+    title = _("Activities held per 1,000 inhabitants in %(year)s") % {"year": report.year}
+    figure = districtmap.district_map(
+        entries,
+        title=title,
+        description=_(
+            "Map of the district: each town and municipality of the scope shaded by the "
+            "activities held per 1,000 inhabitants; the table beside it holds the same figures."
+        ),
+        legend=bands.legend(),
+        id_prefix="report-map",
+        value_header=_("per 1,000 inhabitants"),
+        band_count=bands.count,
+    )
+    table = ReportTable(
+        "map_figures",
+        title,
+        [_("Town or municipality"), _("per 1,000 inhabitants"), _("class")],
+        [[row.entry.name, row.entry.label, row.band_text] for row in figure.rows],
+    )
+    return ReportMap(figure.svg, table)
+
+
+# --- Städte und Gemeinden: activities and persons by Mittelbereich and municipality -----------
+
+
+def _places(user, scope, this, before, structure, municipality_ids) -> list[Place]:
+    """Every town and municipality of the scope (in its Mittelbereich at the end of the year)
+    and every other one the scope's activities took place in, with their figures — one query
+    over the month summaries for both years."""
+    rows = summed(
+        user,
+        scope,
+        {"this": this, "previous": before},
+        ["team__middle_area_id", "municipality_id", "kind", "status"],
+        {"n": "activities", "helps": "helps_initiated", **{g: g for g in GROUPS}},
+    )
+    area_names = dict(
+        MiddleArea.objects.filter(pk__in={r["team__middle_area_id"] for r in rows}).values_list(
+            "pk", "name"
+        )
+    )
+    home = {
+        municipality.pk: area.name
+        for area in structure
+        for team in area.teams
+        for municipality in team.municipalities
+    }
+    ids = set(municipality_ids) | {r["municipality_id"] for r in rows}
+    municipalities = Municipality.objects.in_bulk(ids)
+    places = {}
+
+    def place(area, municipality_id):
+        key = (area, municipality_id)
+        if key not in places:
+            places[key] = Place(
+                area,
+                municipalities[municipality_id],
+                {"this": {}, "previous": {}},
+                {
+                    "this": dict.fromkeys(PERSON_COLUMNS, 0),
+                    "previous": dict.fromkeys(PERSON_COLUMNS, 0),
+                },
+            )
+        return places[key]
+
+    for municipality_id in municipality_ids:
+        if municipality_id in home:
+            place(home[municipality_id], municipality_id)
+    for row in rows:
+        found = place(area_names.get(row["team__middle_area_id"], "–"), row["municipality_id"])
+        key = (row["kind"], row["status"])
+        counts = found.activities[row["period"]]
+        counts[key] = counts.get(key, 0) + row["n"]
+        if row["status"] == Activity.Status.HELD:
+            persons = found.persons[row["period"]]
+            for group in GROUPS:
+                persons[group] += row[group]
+                persons["contacts"] += row[group]
+            persons["helps"] += row["helps"]
+    return sorted(
+        places.values(),
+        key=lambda p: (german_sort_key(p.area), german_sort_key(p.municipality.name)),
+    )
+
+
+def _areas(places: list[Place]) -> dict[str, list[Place]]:
+    areas = {}
+    for place in places:
+        areas.setdefault(place.area, []).append(place)
+    return areas
+
+
+def _places_activities(places: list[Place], year: int) -> ReportTable:
+    """Activities held per town and municipality, both years, and the consultation hours held
+    (counts of dates: shown as they are)."""
+    table = ReportTable(
+        "places_activities",
+        _("Activities held by town and municipality"),
+        text_columns=(1,),
+        headers=[
+            _("Town or municipality"),
+            _("Mittelbereich"),
+            f"{_('held')} {year}",
+            f"{_('held')} {year - 1}",
+            _("change"),
+            _("of which consultation hours %(year)s") % {"year": year},
+        ],
+    )
+    for place in places:
+        this, before = place.held("this"), place.held("previous")
+        table.rows.append(
+            [
+                place.municipality.name,
+                place.area,
+                this,
+                before,
+                this - before,
+                place.held("this", Activity.Kind.CONSULTATION),
+            ]
+        )
+        table.row_kinds.append("")
+    return table
+
+
+def person_grid(places: list[Place]):
+    """The counts of persons the report publishes, as cells and the sums between them.
+
+    Cells are ``(period, row, column)``: rows are the places, the Mittelbereiche (when there
+    are several) and the total; this year has every group, "contacts" (their sum) and "helps",
+    the previous year only "contacts" and "helps" (its groups are not published)."""
+    values, sums = {}, []
+    areas = _areas(places)
+    several = len(areas) > 1
+    for period, columns in [("this", PERSON_COLUMNS), ("previous", ["contacts", "helps"])]:
+        grouped = [("t",), *[("a", area) for area in areas]] if several else [("t",)]
+        for place in places:
+            for column in columns:
+                values[(period, place.key, column)] = place.persons[period][column]
+        for row in grouped:
+            members = places if row == ("t",) else areas[row[1]]
+            for column in columns:
+                values[(period, row, column)] = sum(p.persons[period][column] for p in members)
+        every_row = [place.key for place in places] + grouped
+        for column in columns:
+            for area, members in areas.items():
+                if several:
+                    parts = [(period, p.key, column) for p in members]
+                    sums.append(((period, ("a", area), column), parts))
+            parts = [(period, p.key, column) for p in places]
+            sums.append(((period, ("t",), column), parts))
+            if several:
+                parts = [(period, ("a", area), column) for area in areas]
+                sums.append(((period, ("t",), column), parts))
+        if period == "this":
+            for row in every_row:
+                sums.append(((period, row, "contacts"), [(period, row, g) for g in GROUPS]))
+    return values, sums
+
+
+def _with_persons(report: Report, marks: dict) -> Report:
+    """The report with its tables of persons, each cell hidden as ``marks`` says."""
+    areas = _areas(report.places)
+    several = len(areas) > 1
+    labels = group_labels()
+    year = report.year
+
+    def cell(period, row, column, place_or_members):
+        key = (period, row, column)
+        if key in marks:
+            return marks[key]
+        if isinstance(place_or_members, Place):
+            return place_or_members.persons[period][column]
+        return sum(p.persons[period][column] for p in place_or_members)
+
+    persons = ReportTable(
+        "persons",
+        _("Contacts by group and Einzelfallhilfen initiated in %(year)s") % {"year": year},
+        [_("Town or municipality"), *[labels[c] for c in PERSON_COLUMNS]],
+    )
+    persons_compared = ReportTable(
+        "persons_compared",
+        _("Contacts and Einzelfallhilfen initiated, %(year)s and %(previous)s")
+        % {"year": year, "previous": year - 1},
+        [
+            _("Town or municipality"),
+            f"{labels['contacts']} {year}",
+            f"{labels['contacts']} {year - 1}",
+            _("change"),
+            f"{labels['helps']} {year}",
+            f"{labels['helps']} {year - 1}",
+            _("change"),
+        ],
+    )
+
+    def add(label, row, source, kind):
+        persons.rows.append([label, *[cell("this", row, c, source) for c in PERSON_COLUMNS]])
+        persons.row_kinds.append(kind)
+        compared_row = [label]
+        for column in ["contacts", "helps"]:
+            now = cell("this", row, column, source)
+            before = cell("previous", row, column, source)
+            compared_row += [now, before, disclosure.change(now, before)]
+        persons_compared.rows.append(compared_row)
+        persons_compared.row_kinds.append(kind)
+
+    for area, members in areas.items():
+        for place in members:
+            add(place.municipality.name, place.key, place, "")
+        if several:
+            add(_("Mittelbereich %(name)s") % {"name": area}, ("a", area), members, "subtotal")
+    add(_("Total"), ("t",), report.places, "total")
+    persons, persons_compared = collapsed(persons), collapsed(persons_compared)
+    profiles = [_profile(report, place, persons, persons_compared) for place in report.places]
+    return dataclasses.replace(
+        report, persons=persons, persons_compared=persons_compared, profiles=profiles
+    )
+
+
+def _profile(report: Report, place: Place, persons, persons_compared) -> Profile:
+    """A place's page: its activities by kind, its row of the persons' tables (hidden as
+    there, so the profile and the report can be read side by side) and its partners."""
+    year = report.year
+    activities = ReportTable(
+        "profile_activities",
+        _("Activities held by kind"),
+        [_("Kind"), str(year), str(year - 1), _("change")],
+    )
+    for kind in Activity.Kind:
+        this, before = place.held("this", kind), place.held("previous", kind)
+        activities.rows.append([kind.label, this, before, this - before])
+    name = place.municipality.name
+    prefix = f"profile-{place.municipality.pk}"
+    activities.key = f"{prefix}-activities"
+    own = [
+        ReportTable(
+            f"{prefix}-{table.key}",
+            table.title,
+            table.headers,
+            rows := [row for row in table.rows if row[0] == name],
+            [""] * len(rows),
+        )
+        for table in (persons, persons_compared)
+    ]
+    partners = ReportTable(
+        f"{prefix}-partners",
+        _("Active partners and cooperations by partner kind"),
+        [_("Partner kind"), _("partners"), _("with a cooperation")],
+    )
+    counts = report.partner_places.get(place.municipality.pk, {})
+    for kind in PartnerKind:
+        partners.rows.append([kind.label, *counts.get(kind, (0, 0))])
+    partners = collapsed(partners)
+    teams = [
+        team.name
+        for area in report.structure
+        for team in area.teams
+        if place.municipality in team.municipalities
+    ]
+    return Profile(place.municipality, place.area, teams, collapsed(activities), *own, partners)
+
+
+def _partner_places(municipality_ids) -> dict:
+    """{municipality id: {kind: (active partners, with a cooperation)}} for the profiles."""
+    rows = (
+        Partner.objects.filter(municipality__in=municipality_ids, is_active=True)
+        .values("municipality_id", "kind")
+        .annotate(n=Count("pk"), cooperating=Count("cooperation"))
+        .order_by()
+    )
+    result = {}
+    for row in rows:
+        result.setdefault(row["municipality_id"], {})[row["kind"]] = (row["n"], row["cooperating"])
+    return result
+
+
+# --- Netzwerkarbeit ------------------------------------------------------------------------
+
+
+def _networks(user, scope, start, end, year) -> ReportTable:
+    """Meetings held by the scope's teams in the networks (Gremien of the kind "network", e.g.
+    Frühe Hilfen, Elternbildung), this year and the previous one: counted per network on the
+    activities' index on the Gremium (one query over the Gremien, whatever the activities)."""
+    before = datetime.date(year - 1, 1, 1)
+
+    def meetings(first, last):
+        held = (
+            Activity.objects.filter(
+                activity_filter(scope, user),
+                body=OuterRef("pk"),
+                status=Activity.Status.HELD,
+                date__range=(first, last),
+            )
+            .order_by()
+            .values("body")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(held, output_field=IntegerField()), 0)
+
+    last_year = (before, start - datetime.timedelta(days=1))
+    rows = (
+        Body.objects.filter(kind=BodyKind.NETWORK)
+        .annotate(this=meetings(start, end), previous=meetings(*last_year))
+        .values_list("name", "this", "previous")
+    )
+    table = ReportTable(
+        "networks",
+        _("Meetings of the networks the teams took part in"),
+        [_("Network"), str(year), str(year - 1), _("change")],
+    )
+    for name, this, previous in sorted(rows, key=lambda row: german_sort_key(row[0])):
+        table.rows.append([name, this, previous, this - previous])
+    return collapsed(table)
 
 
 # --- Die Struktur ------------------------------------------------------------------------------
@@ -354,3 +936,255 @@ def _without_event(user, scope, start, end, municipality_ids) -> list[Municipali
         Municipality.objects.filter(pk__in=municipality_ids).exclude(pk__in=covered),
         key=lambda m: german_sort_key(m.name),
     )
+
+
+# --- The sections as the page, the PDF and the DOCX show them ---------------------------------
+
+
+@dataclasses.dataclass
+class Section:
+    """One section of the report: its heading, the office's text (``ReportText`` or None),
+    paragraphs, an optional chart (SVG, page and PDF only: its table is beside it), tables and
+    lists of names."""
+
+    key: str
+    heading: str
+    text: ReportText | None
+    paragraphs: list = dataclasses.field(default_factory=list)
+    chart: str = ""
+    tables: list = dataclasses.field(default_factory=list)
+    lists: list = dataclasses.field(default_factory=list)
+
+
+def facts_table(key: str, title: str, facts: list, year: int) -> ReportTable:
+    """Single figures with the previous year: [(label, (this, previous))]."""
+    table = ReportTable(key, title, [_("Figure"), str(year), str(year - 1), _("change")])
+    for label, (this, previous) in facts:
+        table.rows.append([label, this, previous, disclosure.change(this, previous)])
+    return table
+
+
+def supplied_table(key: str, title: str, supplied) -> ReportTable | None:
+    """A table other work supplies (targets, topics) as a report table: anything with
+    ``headers`` and ``rows`` (a dashboard ``Table``, a ``ReportTable``)."""
+    if supplied is None or not hasattr(supplied, "rows"):
+        return None
+    return ReportTable(
+        getattr(supplied, "key", key),
+        getattr(supplied, "title", title),
+        list(supplied.headers),
+        [list(row) for row in supplied.rows],
+    )
+
+
+def _targets_table(rows) -> ReportTable | None:
+    """The scope's targets of the year (teams.targets.TargetRow) with the actual value and the
+    gap in words."""
+    if not rows:
+        return None
+    table = ReportTable(
+        "targets",
+        _("Targets and what was reached"),
+        [_("Target"), _("Scope"), _("target"), _("actual"), _("Gap")],
+        text_columns=(1, 4),
+    )
+    for row in rows:
+        table.rows.append(
+            [
+                row.target.get_indicator_display(),
+                row.scope_label,
+                row.target_value,
+                row.actual_value,
+                row.gap,
+            ]
+        )
+    return table
+
+
+def report_sections(report: Report) -> list[Section]:
+    texts = report.texts
+    year = report.year
+    sections = [
+        Section(
+            "structure",
+            _("Die Struktur"),
+            texts.get("structure"),
+            [
+                _(
+                    "Mittelbereiche, Sozialraumteams and the towns and municipalities they are "
+                    "responsible for, as on %(date)s."
+                )
+                % {"date": formats.date_format(report.as_of, "SHORT_DATE_FORMAT")}
+            ],
+            tables=_structure_tables(report),
+        ),
+        Section(
+            "presence",
+            _("Präsenz vor Ort"),
+            texts.get("presence"),
+            chart=report.chart,
+            tables=[
+                report.by_kind,
+                report.consultations,
+                report.meetings,
+                facts_table(
+                    "presence_facts",
+                    _("Projects"),
+                    [
+                        (_("Projects running in the year"), report.facts["projects"]),
+                        (_("Project-work activities held"), report.facts["project_work"]),
+                    ],
+                    year,
+                ),
+            ],
+            paragraphs=[
+                _(
+                    "Expected dates are those of the consultation-hour series up to the end of "
+                    "the year (or today), without public holidays and closures."
+                )
+            ],
+        ),
+        Section(
+            "cooperation",
+            _("Intensivierung der Kooperation"),
+            texts.get("cooperation"),
+            [
+                _(
+                    "Active partners in the towns and municipalities of the scope and the status "
+                    "of the cooperation with them on %(date)s (a status has no previous year)."
+                )
+                % {"date": formats.date_format(report.today, "SHORT_DATE_FORMAT")}
+            ],
+            tables=[report.partners, report.agreements],
+        ),
+        Section(
+            "community",
+            _("Unterstützung des Gemeinwesens"),
+            texts.get("community"),
+            tables=[
+                report.community,
+                facts_table(
+                    "community_facts",
+                    _("Community work"),
+                    [(_("Community-work activities held"), report.facts["community_work"])],
+                    year,
+                ),
+            ],
+        ),
+        Section(
+            "municipalities",
+            _("Towns and municipalities"),
+            texts.get("municipalities"),
+            [
+                _(
+                    "Every town and municipality of the scope, by Mittelbereich. Contacts are "
+                    "the persons reached at held activities, by group; Einzelfallhilfen "
+                    "initiated are the individual helps the teams set in motion."
+                )
+            ],
+            chart=report.district_map.svg if report.district_map else "",
+            tables=[
+                report.places_activities,
+                *([report.district_map.table] if report.district_map else []),
+                report.persons,
+                report.persons_compared,
+            ],
+        ),
+        Section(
+            "networks",
+            _("Network work"),
+            texts.get("networks"),
+            [
+                _(
+                    "The networks Frühe Hilfen and Elternbildung and the other networks the "
+                    "teams take part in, and the partners of these fields."
+                )
+            ],
+            tables=[
+                report.networks,
+                report.network_partners,
+                facts_table(
+                    "network_facts",
+                    _("Kick-off and network events"),
+                    [(_("Kick-off or network events held"), report.facts["events"])],
+                    year,
+                ),
+            ],
+        ),
+        Section(
+            "next_steps",
+            _("Weitere Schritte"),
+            texts.get("next_steps"),
+            [
+                _(
+                    "Towns and municipalities without a kick-off or network event: %(this)s in "
+                    "%(year)s, %(previous)s in %(previous_year)s."
+                )
+                % {
+                    "this": len(report.without_event),
+                    "year": year,
+                    "previous": report.without_event_previous,
+                    "previous_year": year - 1,
+                }
+            ],
+            tables=[
+                table
+                for table in [
+                    report.next_steps,
+                    _targets_table(report.targets),
+                    supplied_table("topics", _("Topics"), report.topics),
+                ]
+                if table is not None
+            ],
+            lists=[
+                (
+                    _("Towns and municipalities without a kick-off or network event in %(year)s")
+                    % {"year": year},
+                    [m.name for m in report.without_event],
+                )
+            ],
+        ),
+    ]
+    return sections
+
+
+def _structure_tables(report: Report) -> list[ReportTable]:
+    tables = []
+    for index, area in enumerate(report.structure):
+        heads = ", ".join(area.heads) or "–"
+        table = ReportTable(
+            f"structure-{index}",
+            _("Mittelbereich %(name)s (Fachbereichsleitung: %(heads)s)")
+            % {"name": area.name, "heads": heads},
+            [_("Team"), _("Towns and municipalities (population)"), _("Population")],
+            text_columns=(1,),
+        )
+        for team in area.teams:
+            names = ", ".join(
+                f"{m.name} ({formats.number_format(m.population, force_grouping=True)})"
+                if m.population is not None
+                else m.name
+                for m in team.municipalities
+            )
+            table.rows.append([team.name, names or "–", team.population])
+            table.row_kinds.append("")
+        if len(area.teams) > 1:
+            table.rows.append(
+                [_("Mittelbereich %(name)s") % {"name": area.name}, "", area.population]
+            )
+            table.row_kinds.append("subtotal")
+        tables.append(table)
+    return tables
+
+
+def cover_lines(report: Report) -> list[str]:
+    """The period and the data's date, as the cover prints them."""
+    return [
+        _("Period: %(start)s to %(end)s")
+        % {
+            "start": formats.date_format(report.start, "SHORT_DATE_FORMAT"),
+            "end": formats.date_format(report.end, "SHORT_DATE_FORMAT"),
+        },
+        _("Figures as of %(date)s")
+        % {"date": formats.date_format(report.generated_at, "SHORT_DATETIME_FORMAT")},
+    ]

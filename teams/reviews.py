@@ -24,12 +24,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from sozialraum.models import Team, User
 from sozialraum.permissions import is_administration, scope_of, teams_visible_to
 from teams.models import Activity, ActivityMonthSummary, TeamMonthReview
 from teams.months import add_months, month_end, month_of, month_range
+from teams.review_dates import missing_record, month_not_logged, not_logged_counts, occurrence_label
 
 COUNT_FIELDS = Activity.COUNT_FIELDS
 # The months the pages know: earlier or later ones answer 404 (and their neighbours' links are
@@ -135,10 +136,22 @@ class TeamMonth:
     activities: int = 0
     held: int = 0
     cancelled: int = 0
+    not_logged: int = 0  # consultation dates that took place and were not logged
 
     @property
     def state(self) -> str:
         return state_of(self.review, is_over=self.is_over)
+
+    @property
+    def is_complete(self) -> bool:
+        """Over, waiting for the sign-off and every consultation date logged: it can be signed
+        off from the overview, together with others."""
+        return self.needs_review and not self.not_logged
+
+    @property
+    def key(self) -> str:
+        """The value of the month's checkbox on the overview: team id and month."""
+        return f"{self.team.pk}-{self.month:%Y-%m}"
 
     @property
     def state_label(self) -> str:
@@ -158,6 +171,10 @@ class TeamRow:
     @property
     def open_months(self) -> list[TeamMonth]:
         return [m for m in self.months if m.needs_review]
+
+    @property
+    def complete_months(self) -> list[TeamMonth]:
+        return [m for m in self.open_months if m.is_complete]
 
 
 def state_of(review: TeamMonthReview | None, *, is_over: bool) -> str:
@@ -206,13 +223,15 @@ def month_counts(team_ids, first: datetime.date, last: datetime.date) -> dict:
 
 
 def overview(user, months: list[datetime.date], on: datetime.date) -> list[TeamRow]:
-    """Per team the user reads, its months with state and counts. Three queries."""
+    """Per team the user reads, its months with state, counts and the consultation dates not
+    logged. Six queries, however many teams and months."""
     if not months:
         return []
     first, last = months[0], months[-1]
     teams = list(overview_teams(user, first, last))
     team_ids = [team.pk for team in teams]
     counts = month_counts(team_ids, first, last)
+    not_logged = not_logged_counts(team_ids, first, last, on)
     reviews = {
         (review.team_id, review.month): review
         for review in TeamMonthReview.objects.filter(
@@ -233,6 +252,7 @@ def overview(user, months: list[datetime.date], on: datetime.date) -> list[TeamR
                     activities=total,
                     held=held,
                     cancelled=cancelled,
+                    not_logged=not_logged[(team.pk, month)],
                 )
             )
         rows.append(TeamRow(team=team, months=cells, may_review=can_review(user, team)))
@@ -354,6 +374,7 @@ class HistoryEntry:
     label: str
     user: User | None
     text: str
+    missing: list[str] = field(default_factory=list)  # dates confirmed as not logged
 
 
 def review_history(review: TeamMonthReview | None) -> list[HistoryEntry]:
@@ -377,6 +398,7 @@ def review_history(review: TeamMonthReview | None) -> list[HistoryEntry]:
                 _("signed off"),
                 event.signed_off_by,
                 event.comment,
+                [item.get("label", "") for item in event.missing_dates or []],
             )
         elif reopened_now:
             entry = HistoryEntry(
@@ -414,11 +436,41 @@ def _when(value: datetime.datetime) -> str:
     return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
 
-def sign_off(*, team: Team, month: datetime.date, user: User, comment: str = "") -> TeamMonthReview:
+def missing_refusal(month: datetime.date, missing) -> ReviewRefused:
+    """The refusal of a sign-off whose dates not logged were not all confirmed; names them."""
+    message = ngettext(
+        "In %(month)s, %(count)s consultation date was not logged: %(dates)s. Please confirm "
+        "that it was not logged, or log it first.",
+        "In %(month)s, %(count)s consultation dates were not logged: %(dates)s. Please confirm "
+        "that they were not logged, or log them first.",
+        len(missing),
+    ) % {
+        "month": month_label(month),
+        "count": len(missing),
+        "dates": "; ".join(occurrence_label(o) for o in missing),
+    }
+    return ReviewRefused(message, field=CONFIRM_FIELD)
+
+
+# The sign-off form's checkbox that confirms the dates not logged.
+CONFIRM_FIELD = "confirm_missing"
+
+
+def sign_off(
+    *,
+    team: Team,
+    month: datetime.date,
+    user: User,
+    comment: str = "",
+    confirmed: frozenset[str] | set[str] = frozenset(),
+) -> TeamMonthReview:
     """Sign off a team's month: from now on its activities are locked for staff edits.
 
-    Raises ``PermissionDenied`` for a user who may not review the team and ``ReviewRefused``
-    for a month that is not over yet or is already signed off (e.g. by a second head a moment
+    The consultation dates of the month that took place and were not logged must each be
+    confirmed (``confirmed`` holds their ``Occurrence.key``); the review keeps them. Raises
+    ``PermissionDenied`` for a user who may not review the team and ``ReviewRefused`` for a
+    month that is not over yet, has dates not logged that were not confirmed (e.g. one deleted
+    after the page was loaded), or is already signed off (e.g. by a second head a moment
     earlier: the row is locked, so the second sign-off sees the first).
     """
     if not can_review(user, team):
@@ -432,16 +484,20 @@ def sign_off(*, team: Team, month: datetime.date, user: User, comment: str = "")
             )
             % {"month": month_label(month)}
         )
-    signed = {"signed_off_by": user, "signed_off_at": timezone.now(), "comment": comment.strip()}
+    missing = month_not_logged(team, month, today())
+    signed = {
+        "signed_off_by": user,
+        "signed_off_at": timezone.now(),
+        "comment": comment.strip(),
+        "missing_dates": [missing_record(o) for o in missing],
+    }
     with transaction.atomic():
         # Locks the row if it exists; creates it (in a savepoint) otherwise. A concurrent
         # creator makes the insert fail on the unique constraint and the row is read instead.
         review, created = TeamMonthReview.objects.select_for_update().get_or_create(
             team=team, month=month, defaults=signed
         )
-        if created:
-            return review
-        if review.signed_off_at is not None:
+        if not created and review.signed_off_at is not None:
             raise ReviewRefused(
                 _("%(month)s was already signed off by %(user)s at %(time)s.")
                 % {
@@ -451,10 +507,41 @@ def sign_off(*, team: Team, month: datetime.date, user: User, comment: str = "")
                 },
                 conflict=True,
             )
+        if any(o.key not in confirmed for o in missing):
+            raise missing_refusal(month, missing)  # rolls back a row just created
+        if created:
+            return review
         for name, value in signed.items():
             setattr(review, name, value)
         review.save(update_fields=list(signed))
     return review
+
+
+@dataclass
+class BulkResult:
+    """What a sign-off of several months did: the months signed off and the refused ones, each
+    (team, month, reason); ``conflict`` when one was signed off by someone else meanwhile."""
+
+    signed: list[tuple[Team, datetime.date]] = field(default_factory=list)
+    refused: list[tuple[Team, datetime.date, str]] = field(default_factory=list)
+    conflict: bool = False
+
+
+def sign_off_many(*, months: list[tuple[Team, datetime.date]], user: User) -> BulkResult:
+    """Sign off several complete months at once, each through ``sign_off`` (lock and audit
+    trail as for one). A month not over, with dates not logged (they need the confirmation on
+    the month page) or already signed off is refused with its reason; the others are signed off.
+    """
+    result = BulkResult()
+    for team, month in months:
+        try:
+            sign_off(team=team, month=month, user=user)
+        except ReviewRefused as refused:
+            result.refused.append((team, month, refused.message))
+            result.conflict |= refused.conflict
+        else:
+            result.signed.append((team, month))
+    return result
 
 
 def reopen(*, team: Team, month: datetime.date, user: User, reason: str) -> TeamMonthReview:

@@ -1,8 +1,9 @@
 """The activity summaries the dashboards and reports read, kept by database triggers.
 
-Two tables hold the sums of the activities: ``ActivitySummary`` one row per day, team,
-municipality, kind, venue kind and status, and ``ActivityMonthSummary`` the same per month. The
-meaning, decided once (issue 11):
+Three tables hold the sums of the activities: ``ActivitySummary`` one row per day, team,
+municipality, kind, venue kind and status, ``ActivityMonthSummary`` the same per month and
+``ActivityYearSummary`` per year (the dashboards and reports over whole years read about a tenth
+of the month rows from it). The meaning, decided once (issue 11):
 
 * an activity keeps the place where it took place (``Activity.venue``, filled from its
   consultation-hour series when it is written); moving a series to another venue later does not
@@ -10,7 +11,7 @@ meaning, decided once (issue 11):
 * the venue kind of a figure is the *current* kind of that venue: correcting a partner's kind
   (Schule → Rathaus) corrects every figure, past ones included.
 
-The invariant: both tables always equal a fresh ``GROUP BY`` over the activities (joined to their
+The invariant: every table always equals a fresh ``GROUP BY`` over the activities (joined to their
 venue's kind), and no row has zero or fewer activities. Three database pieces keep it, whoever
 writes (a form, ``QuerySet.update()``, a bulk delete, raw SQL):
 
@@ -20,13 +21,17 @@ writes (a form, ``QuerySet.update()``, a bulk delete, raw SQL):
   migration: the partner app knows nothing of teams) moves a partner's activities from the old
   kind's rows to the new kind's rows when the kind changes;
 * both go through ``teams_summary_add_day``/``teams_summary_add_month``, which upsert a delta and
-  delete a row whose activities drop to zero.
+  delete a row whose activities drop to zero;
+* the year table is kept the same way by two triggers of its own (``YEAR_SQL``, installed by
+  migration teams 0009), ``teams_activity_year_summary`` on the activities and
+  ``teams_partner_kind_moved_year`` on the partners. PostgreSQL fires a table's triggers in the
+  order of their names, so each runs after the day and month trigger of the same write.
 
 Deadlocks are avoided by taking locks in one order everywhere: the venue partners (``FOR SHARE``,
 by id; a kind change holds the partner row, so it serialises with the writes of its activities),
-then the day rows, then the month rows, each pair of keys in ascending order.
+then the day rows, then the month rows, then the year rows, each pair of keys in ascending order.
 
-``rebuild_activity_summary`` recomputes both tables from the activities, e.g. after a bulk load
+``rebuild_activity_summary`` recomputes the three tables from the activities, e.g. after a bulk load
 that bypassed the triggers; the result is the same as the triggers' running sums.
 """
 
@@ -35,6 +40,8 @@ from django.db import connection, transaction
 SUMS = ("children", "young_people", "parents", "professionals", "others", "helps_initiated")
 DAY_TABLE = "teams_activitysummary"
 MONTH_TABLE = "teams_activitymonthsummary"
+YEAR_TABLE = "teams_activityyearsummary"
+TABLES = (DAY_TABLE, MONTH_TABLE, YEAR_TABLE)
 
 
 def _add_function(name: str, table: str, key: str, key_value: str) -> str:
@@ -87,29 +94,39 @@ def _moves(function: str, key_expression: str) -> str:
 """  # noqa: S608 - names of ours, no input
 
 
+def _partner_trigger(name: str, moves: str) -> str:
+    """The function and trigger ``name`` on kooperation_partner that runs ``moves`` (the loops of
+    ``_moves``) when a partner's kind changes."""
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+{moves}
+    RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS {name} ON kooperation_partner;
+CREATE TRIGGER {name}
+    AFTER UPDATE OF kind ON kooperation_partner
+    FOR EACH ROW WHEN (OLD.kind IS DISTINCT FROM NEW.kind)
+    EXECUTE FUNCTION {name}();
+"""
+
+
 # Installed and removed by migration teams 0006 (a frozen copy lives there).
 FUNCTIONS_SQL = (
     _add_function("teams_summary_add_day", DAY_TABLE, "date", "k_date")
     + _add_function(
         "teams_summary_add_month", MONTH_TABLE, "month", "date_trunc('month', k_date)::date"
     )
-    + f"""
-CREATE OR REPLACE FUNCTION teams_partner_kind_moved() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    r record;
-BEGIN
-{_moves("teams_summary_add_day", "date")}
-{_moves("teams_summary_add_month", "date_trunc('month', date)::date")}
-    RETURN NULL;
-END
-$$;
-
-DROP TRIGGER IF EXISTS teams_partner_kind_moved ON kooperation_partner;
-CREATE TRIGGER teams_partner_kind_moved
-    AFTER UPDATE OF kind ON kooperation_partner
-    FOR EACH ROW WHEN (OLD.kind IS DISTINCT FROM NEW.kind)
-    EXECUTE FUNCTION teams_partner_kind_moved();
-"""
+    + _partner_trigger(
+        "teams_partner_kind_moved",
+        _moves("teams_summary_add_day", "date")
+        + "\n"
+        + _moves("teams_summary_add_month", "date_trunc('month', date)::date"),
+    )
 )
 
 DROP_FUNCTIONS_SQL = """
@@ -159,14 +176,17 @@ def _update(function: str, key: str) -> str:
 
 # The body of the row trigger ``activity_summary`` on teams_activity (AFTER INSERT, UPDATE,
 # DELETE); ``old_venue_kind``/``new_venue_kind`` are declared by the trigger.
-ACTIVITY_TRIGGER_SQL = f"""
+# An UPDATE that changes nothing the summaries keep: nothing to do.
+_UNCHANGED_SQL = f"""
     IF TG_OP = 'UPDATE' AND OLD.venue_id IS NOT DISTINCT FROM NEW.venue_id
         AND (OLD.date, OLD.team_id, OLD.municipality_id, OLD.kind, OLD.status,
              {", ".join(f"OLD.{s}" for s in SUMS)})
         = (NEW.date, NEW.team_id, NEW.municipality_id, NEW.kind, NEW.status,
            {", ".join(f"NEW.{s}" for s in SUMS)}) THEN
         RETURN NULL;
-    END IF;
+    END IF;"""
+
+ACTIVITY_TRIGGER_SQL = f"""{_UNCHANGED_SQL}
     IF TG_OP = 'INSERT' THEN
         PERFORM 1 FROM kooperation_partner WHERE id = NEW.venue_id FOR SHARE;
         new_venue_kind := COALESCE(
@@ -209,6 +229,55 @@ ACTIVITY_VENUE_SQL = """
 """
 
 
+# The year table's functions and triggers (installed and removed by migration teams 0009, which
+# keeps a frozen copy). The partners are already locked by the day and month trigger, which
+# PostgreSQL fires first ("pgtrigger_…" and "teams_partner_kind_moved" sort before these names).
+_VENUE_KIND = "COALESCE((SELECT kind FROM kooperation_partner WHERE id = {row}.venue_id), '')"
+YEAR_SQL = (
+    _add_function("teams_summary_add_year", YEAR_TABLE, "year", "date_trunc('year', k_date)::date")
+    + f"""
+CREATE OR REPLACE FUNCTION teams_activity_year_summary() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    old_venue_kind varchar;
+    new_venue_kind varchar;
+BEGIN{_UNCHANGED_SQL}
+    IF TG_OP = 'INSERT' THEN
+        new_venue_kind := {_VENUE_KIND.format(row="NEW")};
+        {_call("teams_summary_add_year", "NEW", "+")}
+    ELSIF TG_OP = 'DELETE' THEN
+        old_venue_kind := {_VENUE_KIND.format(row="OLD")};
+        {_call("teams_summary_add_year", "OLD", "-")}
+    ELSE
+        old_venue_kind := {_VENUE_KIND.format(row="OLD")};
+        new_venue_kind := {_VENUE_KIND.format(row="NEW")};
+        {_update("teams_summary_add_year", "date_trunc('year', {row}.date)")}
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS teams_activity_year_summary ON teams_activity;
+CREATE TRIGGER teams_activity_year_summary
+    AFTER INSERT OR UPDATE OR DELETE ON teams_activity
+    FOR EACH ROW EXECUTE FUNCTION teams_activity_year_summary();
+"""
+    + _partner_trigger(
+        "teams_partner_kind_moved_year",
+        _moves("teams_summary_add_year", "date_trunc('year', date)::date"),
+    )
+)
+
+DROP_YEAR_SQL = """
+DROP TRIGGER IF EXISTS teams_partner_kind_moved_year ON kooperation_partner;
+DROP FUNCTION IF EXISTS teams_partner_kind_moved_year();
+DROP TRIGGER IF EXISTS teams_activity_year_summary ON teams_activity;
+DROP FUNCTION IF EXISTS teams_activity_year_summary();
+DROP FUNCTION IF EXISTS teams_summary_add_year(
+    date, bigint, bigint, varchar, varchar, varchar,
+    integer, integer, integer, integer, integer, integer, integer);
+"""
+
+
 def _rebuild(table: str, key: str) -> str:
     return f"""
     DELETE FROM {table};
@@ -222,8 +291,11 @@ def _rebuild(table: str, key: str) -> str:
 """  # noqa: S608 - no input in this statement
 
 
-REBUILD_SQL = _rebuild(DAY_TABLE, "a.date AS date") + _rebuild(
-    MONTH_TABLE, "date_trunc('month', a.date)::date AS month"
+YEAR_REBUILD_SQL = _rebuild(YEAR_TABLE, "date_trunc('year', a.date)::date AS year")
+REBUILD_SQL = (
+    _rebuild(DAY_TABLE, "a.date AS date")
+    + _rebuild(MONTH_TABLE, "date_trunc('month', a.date)::date AS month")
+    + YEAR_REBUILD_SQL
 )
 
 # A fresh aggregation of the activities, in the summary's columns (used by the tests and by
@@ -240,6 +312,7 @@ FRESH_SQL = {
     for table, key in (
         (DAY_TABLE, "a.date"),
         (MONTH_TABLE, "date_trunc('month', a.date)::date"),
+        (YEAR_TABLE, "date_trunc('year', a.date)::date"),
     )
 }
 STORED_SQL = {
@@ -248,14 +321,14 @@ STORED_SQL = {
         {", ".join(SUMS)}
     FROM {table} ORDER BY 1, 2, 3, 4, 5, 6
 """  # noqa: S608 - no input in this statement
-    for table, key in ((DAY_TABLE, "date"), (MONTH_TABLE, "month"))
+    for table, key in ((DAY_TABLE, "date"), (MONTH_TABLE, "month"), (YEAR_TABLE, "year"))
 }
 
 
 def rebuild_activity_summary() -> None:
-    """Recompute the day and month summaries from the activities."""
+    """Recompute the day, month and year summaries from the activities."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {DAY_TABLE}, {MONTH_TABLE} IN EXCLUSIVE MODE")
+        cursor.execute(f"LOCK TABLE {', '.join(TABLES)} IN EXCLUSIVE MODE")
         cursor.execute(REBUILD_SQL)
 
 
@@ -264,7 +337,7 @@ def summary_drift() -> dict[str, tuple[list, list]]:
     empty when the invariant holds."""
     drift = {}
     with connection.cursor() as cursor:
-        for table in (DAY_TABLE, MONTH_TABLE):
+        for table in TABLES:
             cursor.execute(STORED_SQL[table])
             stored = [tuple(row) for row in cursor.fetchall()]
             cursor.execute(FRESH_SQL[table])

@@ -5,6 +5,7 @@ from teams.views import (
     activities,
     calendar,
     choosers,
+    comparison,
     dashboard,
     exports,
     my_week,
@@ -15,6 +16,7 @@ from teams.views import (
     report,
     reviews,
     series,
+    targets,
 )
 
 app_name = "teams"
@@ -35,8 +37,29 @@ urlpatterns = [
         name="absence_delete",
     ),
     path("auswertung/", dashboard.DashboardView.as_view(), name="dashboard"),
+    path("vergleich/", comparison.ComparisonView.as_view(), name="comparison"),
+    path("ziele/", targets.TargetListView.as_view(), name="target_list"),
+    path("ziele/neu/", targets.TargetCreateView.as_view(), name="target_create"),
+    path("ziele/<int:pk>/bearbeiten/", targets.TargetUpdateView.as_view(), name="target_update"),
+    path("ziele/<int:pk>/loeschen/", targets.TargetDeleteView.as_view(), name="target_delete"),
     path("jahresbericht/", report.AnnualReportView.as_view(), name="annual_report"),
     path("jahresbericht/pdf/", report.AnnualReportPdfView.as_view(), name="annual_report_pdf"),
+    path("jahresbericht/docx/", report.AnnualReportDocxView.as_view(), name="annual_report_docx"),
+    path(
+        "jahresbericht/gemeinde/<int:pk>/pdf/",
+        report.MunicipalityProfilePdfView.as_view(),
+        name="annual_report_profile",
+    ),
+    path(
+        "jahresbericht/gemeindeprofile/",
+        report.MunicipalityProfilesJobView.as_view(),
+        name="annual_report_profiles",
+    ),
+    path(
+        "jahresbericht/text/<str:section>/",
+        report.ReportTextView.as_view(),
+        name="annual_report_text",
+    ),
     path(
         "meine-woche/erfassen/<int:series>/<str:day>/",
         my_week.MyWeekLogView.as_view(),
@@ -136,6 +159,7 @@ urlpatterns = [
         "projekte/<int:pk>/bearbeiten/", projects.ProjectUpdateView.as_view(), name="project_update"
     ),
     path("pruefung/", reviews.ReviewListView.as_view(), name="review_list"),
+    path("pruefung/abzeichnen/", reviews.ReviewBulkSignOffView.as_view(), name="review_bulk"),
     path(
         "pruefung/<int:team>/<int:year>/<int:month>/",
         reviews.ReviewDetailView.as_view(),

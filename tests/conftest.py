@@ -134,7 +134,14 @@ def pytest_collection_modifyitems(config, items):
     # this one; browser tests last: Playwright's session keeps an event loop running in the
     # main thread, and code that bridges to async code (the job queue's sync calls through
     # asgiref) refuses to run beside it.
-    first = ("tests/test_make_run.py", "tests/sozialraum/test_jobs.py")
+    first = (
+        "tests/test_make_run.py",
+        "tests/sozialraum/test_jobs.py",
+        "tests/teams/test_report_files.py",
+        "tests/test_reminders.py",
+        "tests/sozialraum/test_ldap.py",
+        "tests/sozialraum/test_mail_notifications.py",
+    )
 
     def rank(item):
         if "browser" in item.keywords:

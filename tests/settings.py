@@ -30,3 +30,8 @@ if os.environ.get("TEST_DB_NAME"):
 # queries of two requests compares like with like; tests/sozialraum/test_structure_cache.py
 # turns it on and checks that every structure write reaches the pages at once.
 STRUCTURE_CACHE_SECONDS = 0
+
+# Two-factor authentication is required of no role in tests (production: Administration), so
+# that force_login and the demo logins reach the pages; tests/sozialraum/test_two_factor.py
+# and tests/browser/test_two_factor_flow.py switch it on with the ``settings`` fixture.
+TWO_FACTOR_REQUIRED_ROLES = []

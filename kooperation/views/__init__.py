@@ -1,5 +1,5 @@
 from kooperation.views.bodies import BodyCreateView, BodyDetailView, BodyListView, BodyUpdateView
-from kooperation.views.coverage import CoverageView, NextStepsView
+from kooperation.views.coverage import CoverageExportView, CoverageView, NextStepsView
 from kooperation.views.partners import (
     ContactPersonCreateView,
     ContactPersonDeleteView,
@@ -24,6 +24,7 @@ __all__ = [
     "ContactPersonDeleteView",
     "ContactPersonUpdateView",
     "CooperationStepView",
+    "CoverageExportView",
     "CoverageView",
     "NextStepsView",
     "PartnerActiveView",

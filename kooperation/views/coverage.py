@@ -1,6 +1,9 @@
+from urllib.parse import urlencode
+
 from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
+from kooperation import coverage_export
 from kooperation.models import STATUS_RANK, PartnerKind
 from kooperation.selectors import coverage, open_next_steps
 from sozialraum.models import MiddleArea
@@ -36,7 +39,9 @@ class CoverageView(TemplateView):
 
     template_name = "kooperation/coverage.html"
 
-    def get_context_data(self, **kwargs):
+    def selection(self):
+        """The Mittelbereiche offered, the chosen one (None: the whole district) and the
+        matrix for it; the page and its exports show the same."""
         areas = list(MiddleArea.objects.all())
         selected = self.request.GET.get("middle_area")
         if selected is None:
@@ -44,6 +49,11 @@ class CoverageView(TemplateView):
         else:
             middle_area = next((a for a in areas if str(a.pk) == selected), None)
         rows, district_wide = coverage(middle_area=middle_area)
+        return areas, middle_area, rows, district_wide
+
+    def get_context_data(self, **kwargs):
+        areas, middle_area, rows, district_wide = self.selection()
+        query = urlencode({"middle_area": middle_area.pk if middle_area else ""})
         return {
             **super().get_context_data(**kwargs),
             "middle_areas": areas,
@@ -53,4 +63,14 @@ class CoverageView(TemplateView):
             "kinds": list(PartnerKind),
             "status_legend": sorted(STATUS_RANK, key=STATUS_RANK.get, reverse=True),
             "today": timezone.localdate(),
+            "export_query": query,
         }
+
+
+class CoverageExportView(CoverageView):
+    """The matrix of the page (same Mittelbereich) as CSV or Excel."""
+
+    def get(self, request, *args, format="csv", **kwargs):
+        _areas, _middle_area, rows, district_wide = self.selection()
+        export = coverage_export.coverage_xlsx if format == "xlsx" else coverage_export.coverage_csv
+        return export(rows, district_wide, list(PartnerKind))

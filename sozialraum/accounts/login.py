@@ -6,12 +6,17 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+DIRECTORY_UNAVAILABLE = _(
+    "The directory service cannot be reached at the moment, so signing in with your directory "
+    "account is not possible. Please try again in a few minutes or contact the IT department."
+)
 
 # django-axes keeps the user name of a failed attempt in a column of this many characters.
 AXES_USERNAME_LENGTH = 255
@@ -34,6 +39,13 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         field = self.fields["username"]
         field.validators.append(MaxLengthValidator(field.max_length))
+
+    def get_invalid_login_error(self):
+        """When the directory could not be asked (sozialraum.accounts.ldap), say so rather
+        than blame the password; local accounts sign in all the same."""
+        if getattr(self.request, "directory_unavailable", False):
+            return ValidationError(DIRECTORY_UNAVAILABLE, code="directory_unavailable")
+        return super().get_invalid_login_error()
 
 
 def axes_username(request, credentials: dict | None = None) -> str | None:

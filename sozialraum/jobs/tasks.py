@@ -9,6 +9,7 @@ from django.conf import settings
 from procrastinate.contrib.django import app
 
 from sozialraum.jobs import services
+from sozialraum.reminders import export_ready_notify
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +17,8 @@ logger = logging.getLogger(__name__)
 @app.task(name="sozialraum.jobs.run_job")
 def run_job(job_id: str) -> None:
     services.job_run(job_id=UUID(job_id))
+    # "Your export is ready" by mail, when the job left a file (sozialraum.reminders).
+    export_ready_notify(UUID(job_id))
 
 
 async def retry_stalled() -> int:

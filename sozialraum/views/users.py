@@ -15,6 +15,7 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
 from sozialraum import handover, permissions
+from sozialraum.accounts import group_roles, two_factor
 from sozialraum.accounts import local as accounts
 from sozialraum.accounts.forms import PersonalDataForm, RolesForm, UserCreateForm, apply_errors
 from sozialraum.concurrency import (
@@ -58,7 +59,9 @@ class UserObjectMixin(AdministrationRequiredMixin):
             **super().get_context_data(**kwargs),
             "account": self.account,
             "role_entries": accounts.role_entries(self.account),
+            "role_origins": group_roles.role_origins(self.account),
             "is_self": self.is_self(),
+            "two_factor_on": two_factor.authenticator(self.account) is not None,
         }
 
 

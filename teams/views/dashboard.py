@@ -9,6 +9,7 @@ from django.views.generic import TemplateView
 
 from sozialraum.forms import DATE_INPUT
 from teams.dashboard import dashboard, scopes_for
+from teams.dashboard_map import presence_map
 from teams.months import add_months, month_end, month_of, quarter_of
 from teams.views.exports import dashboard_export
 
@@ -126,5 +127,31 @@ class DashboardView(TemplateView):
             facts=facts,
             as_of=timezone.now(),
             query=request.GET.urlencode(),
+            presence_map=presence_map(
+                request.user,
+                scope,
+                scopes,
+                start,
+                end,
+                today,
+                request.GET,
+                held=facts.get("held_by_municipality"),
+            ),
+            **steering_context(request.user, scope, start, end, today),
         )
         return self.render_to_response(context)
+
+
+def steering_context(user, scope, start, end, today) -> dict:
+    """Targets of the period's first year and the topics, for the includes at the end of the
+    dashboard (teams/_targets.html, teams/_topics.html)."""
+    from teams.targets import target_rows
+    from teams.topics import topic_table
+    from teams.views.targets import may_set_targets
+
+    return {
+        "target_rows": target_rows(user, scope, start.year, today),
+        "target_year": start.year,
+        "may_set_targets": may_set_targets(user),
+        "topics": topic_table(user, scope, start, end),
+    }

@@ -14,6 +14,13 @@ from django.views import View
 from django.views.decorators.cache import cache_control
 from django.views.generic import TemplateView
 
+from sozialraum.districtmap import (
+    DistrictMap,
+    MapEntry,
+    district_map,
+    geometry,
+    mapped_municipalities,
+)
 from sozialraum.models import Municipality, Team
 from teams import public
 
@@ -66,7 +73,43 @@ class PublicFinderView(TemplateView):
                 for team in group.teams
             ]
         context["finder"] = finder
+        context["finder_map"] = finder_map(finder)
         return context
+
+
+def finder_map(finder) -> DistrictMap:
+    """The district map of the finder: a municipality with public consultation hours links to
+    them (the finder narrowed to it, at its heading); the others are drawn light, without a
+    link. Only the map's geometry is read, from the structure cache."""
+    with_hours = {municipality.pk for municipality in finder.municipalities}
+    drawn = geometry()
+    entries = [
+        MapEntry(
+            pk,
+            name,
+            1 if pk in with_hours else 0,
+            _("yes") if pk in with_hours else _("no"),
+            f"?municipality={pk}#municipality-{pk}" if pk in with_hours else None,
+            1 if pk in with_hours else 0,
+        )
+        for pk, name in mapped_municipalities(drawn)
+    ]
+    return district_map(
+        entries,
+        title=_("Map of the towns and municipalities"),
+        description=_(
+            "Choose your town or municipality on the map to see its consultation hours. "
+            "Dark: with public consultation hours; light: none at the moment."
+        ),
+        legend=[
+            (1, _("with public consultation hours")),
+            (0, _("no public consultation hours at the moment")),
+        ],
+        id_prefix="finder-map",
+        value_header=_("Public consultation hours"),
+        band_count=2,
+        drawn=drawn,
+    )
 
 
 def calendar_response(calendar, filename: str) -> HttpResponse:

@@ -9,16 +9,23 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView
 
-from teams import reviews
+from sozialraum.permissions import teams_visible_to
+from teams import review_dates, reviews
+from teams.calendar import team_absences
 from teams.models import TeamMonthReview
+from teams.months import month_end
+from teams.review_dates import occurrence_label
 
 FIRST_YEAR = reviews.FIRST_YEAR
 
 
 class SignOffForm(forms.Form):
+    """The comment and, for a month with consultation dates not logged, a checkbox that names
+    them and confirms they were not logged (the service checks it against the dates then)."""
+
     comment = forms.CharField(
         label=gettext_lazy("Comment"),
         required=False,
@@ -28,6 +35,30 @@ class SignOffForm(forms.Form):
             "Optional. Read by everyone who sees the team's months. Nothing about clients."
         ),
     )
+
+    def __init__(self, *args, missing=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.missing = list(missing)
+        if self.missing:
+            self.fields[reviews.CONFIRM_FIELD] = forms.BooleanField(
+                label=confirm_label(self.missing), required=False
+            )
+            self.fields["missing_keys"] = forms.CharField(widget=forms.HiddenInput, required=False)
+            self.initial["missing_keys"] = " ".join(o.key for o in self.missing)
+
+    def confirmed(self) -> set[str]:
+        """The keys of the dates the user saw and confirmed as not logged."""
+        if not self.cleaned_data.get(reviews.CONFIRM_FIELD):
+            return set()
+        return set(self.cleaned_data.get("missing_keys", "").split())
+
+
+def confirm_label(missing) -> str:
+    return ngettext(
+        "I confirm that this date was not logged: %(dates)s",
+        "I confirm that these %(count)s dates were not logged: %(dates)s",
+        len(missing),
+    ) % {"count": len(missing), "dates": "; ".join(occurrence_label(o) for o in missing)}
 
 
 class ReopenForm(forms.Form):
@@ -91,6 +122,8 @@ class ReviewDetailView(TemplateView):
         on = reviews.today()
         team, month = self.team, self.month
         totals = reviews.month_totals(team, month)
+        series_rows = review_dates.month_series(team, month, on)
+        not_logged = review_dates.not_logged_of(series_rows)
         activities = list(reviews.month_activities(team, month)[: reviews.MONTH_ROWS])
         review = reviews.review_of(team, month)
         is_over = reviews.is_over(month, on)
@@ -98,13 +131,18 @@ class ReviewDetailView(TemplateView):
         next_month = reviews.add_months(month, 1)
         previous_month = reviews.add_months(month, -1)
         if sign_off_form is None:
-            sign_off_form = SignOffForm(initial={"comment": review.comment if review else ""})
+            sign_off_form = SignOffForm(
+                initial={"comment": review.comment if review else ""}, missing=not_logged
+            )
         return {
             **super().get_context_data(**kwargs),
             "team": team,
             "month": month,
             "activities": activities,
             "totals": totals,
+            "series_rows": series_rows,
+            "not_logged": not_logged,
+            "absences": team_absences([team.pk], month, month_end(month)),
             "more_activities": totals.activities - len(activities),
             "list_url": reviews.month_list_url(team, month),
             "review": review,
@@ -147,14 +185,14 @@ class ReviewActionView(ReviewDetailView):
         refusal = reviews.review_refusal(request.user, self.team)
         if refusal:
             raise PermissionDenied(refusal)
-        form = self.form_class(request.POST)
+        form = self.make_form()
         status = 200
         review_error = ""
         if form.is_valid():
             try:
-                self.act(form.cleaned_data)
+                self.act(form)
             except reviews.ReviewRefused as refused:
-                if refused.field:
+                if refused.field in form.fields:
                     form.add_error(refused.field, refused.message)
                 else:
                     review_error = refused.message
@@ -169,7 +207,10 @@ class ReviewActionView(ReviewDetailView):
         context = self.get_context_data(**{self.form_context: form}, review_error=review_error)
         return self.render_to_response(context, status=status)
 
-    def act(self, data: dict) -> None:
+    def make_form(self) -> forms.Form:
+        return self.form_class(self.request.POST)
+
+    def act(self, form: forms.Form) -> None:
         raise NotImplementedError
 
 
@@ -178,9 +219,18 @@ class ReviewSignOffView(ReviewActionView):
     form_context = "sign_off_form"
     success_message = gettext_lazy("%(team)s, %(month)s: signed off.")
 
-    def act(self, data):
+    def make_form(self):
+        """The form with the dates not logged now: the checkbox names what is confirmed."""
+        missing = review_dates.month_not_logged(self.team, self.month, reviews.today())
+        return SignOffForm(self.request.POST, missing=missing)
+
+    def act(self, form):
         reviews.sign_off(
-            team=self.team, month=self.month, user=self.request.user, comment=data["comment"]
+            team=self.team,
+            month=self.month,
+            user=self.request.user,
+            comment=form.cleaned_data["comment"],
+            confirmed=form.confirmed(),
         )
 
 
@@ -189,7 +239,71 @@ class ReviewReopenView(ReviewActionView):
     form_context = "reopen_form"
     success_message = gettext_lazy("%(team)s, %(month)s: reopened.")
 
-    def act(self, data):
+    def act(self, form):
         reviews.reopen(
-            team=self.team, month=self.month, user=self.request.user, reason=data["reason"]
+            team=self.team,
+            month=self.month,
+            user=self.request.user,
+            reason=form.cleaned_data["reason"],
         )
+
+
+class ReviewBulkSignOffView(ReviewListView):
+    """POST only: signs off the months ticked on the overview, each through the same service as
+    one month. Months with dates not logged or not over yet are refused with the reason (the
+    others are signed off); a month another head signed off meanwhile answers 409."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        months = self.selected_months(request.POST.getlist("months"))
+        if not months:
+            messages.error(request, _("Please select at least one month to sign off."))
+            return redirect(self.list_url())
+        for team in {team for team, _month in months}:
+            refusal = reviews.review_refusal(request.user, team)
+            if refusal:
+                raise PermissionDenied(refusal)
+        result = reviews.sign_off_many(months=months, user=request.user)
+        self.report(result)
+        if result.conflict:
+            return self.render_to_response(self.get_context_data(), status=409)
+        return redirect(self.list_url())
+
+    def selected_months(self, values: list[str]) -> list[tuple]:
+        """(team, month) per ticked box; a team the user does not read answers 404, a value that
+        names no month is ignored (the form never sends one)."""
+        wanted = []
+        for value in values:
+            team_id, _sep, month_text = value.partition("-")
+            try:
+                month = datetime.date.fromisoformat(f"{month_text}-01")
+            except ValueError:
+                continue
+            if team_id.isdigit() and reviews.is_shown(month):
+                wanted.append((int(team_id), month))
+        teams = {
+            team.pk: team
+            for team in teams_visible_to(self.request.user)
+            .select_related("middle_area")
+            .filter(pk__in={team_id for team_id, _month in wanted})
+        }
+        if any(team_id not in teams for team_id, _month in wanted):
+            raise Http404(_("No team found."))
+        return [(teams[team_id], month) for team_id, month in dict.fromkeys(wanted)]
+
+    def report(self, result: reviews.BulkResult) -> None:
+        if result.signed:
+            names = "; ".join(f"{t.name}, {reviews.month_label(m)}" for t, m in result.signed)
+            messages.success(self.request, _("Signed off: %(months)s.") % {"months": names})
+        for team, month, reason in result.refused:
+            messages.warning(
+                self.request,
+                _("%(team)s, %(month)s: not signed off. %(reason)s")
+                % {"team": team.name, "month": reviews.month_label(month), "reason": reason},
+            )
+
+    def list_url(self) -> str:
+        year = self.request.POST.get("year", "")
+        url = reverse("teams:review_list")
+        return f"{url}?year={year}" if year.isdigit() else url

@@ -65,9 +65,12 @@ WIDTHS = (1280, 360)
 # that end the session.
 NOT_PAGES = {
     "kooperation:partner_export",
+    "kooperation:coverage_export",
     "teams:activity_export",
     "teams:activity_export_xlsx",
     "teams:annual_report_pdf",
+    "teams:annual_report_docx",
+    "teams:annual_report_profile",
     "teams:municipality_calendar",
     "teams:team_calendar",
     "teams:chooser_partners",
@@ -141,7 +144,10 @@ def pattern_of(path: str) -> str | None:
 
 
 def same_site_links(page: Page, base: str) -> list[str]:
-    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+    # From the attribute: an SVG link's ``href`` property is no string (the district map).
+    hrefs = page.eval_on_selector_all(
+        "a[href]", "links => links.map(a => new URL(a.getAttribute('href'), document.baseURI).href)"
+    )
     found = []
     for href in hrefs:
         url, _fragment = urldefrag(href)

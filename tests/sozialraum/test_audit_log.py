@@ -380,7 +380,7 @@ def test_kinds_are_every_tracked_model_by_plural_in_german_order():
 
     assert ("sozialraum.assignment", str(Assignment._meta.verbose_name_plural)) in choices
     assert ("teams.activity", str(Activity._meta.verbose_name_plural)) in choices
-    assert len(choices) == len(audit_log.audited_kinds()) == 25
+    assert len(choices) == len(audit_log.audited_kinds()) == 30
     labels = [name for _key, name in choices]
     assert labels == sorted(labels, key=german_sort_key)
 

@@ -193,7 +193,7 @@ def build_structure(size: int) -> User:
 
 @pytest.mark.parametrize("size", [1, 4])
 @pytest.mark.parametrize(
-    ("url_name", "queries"), [("sozialraum:home", 21), ("sozialraum:structure", 12)]
+    ("url_name", "queries"), [("sozialraum:home", 24), ("sozialraum:structure", 12)]
 )
 def test_page_query_count_does_not_grow_with_rows(
     client, db, django_assert_num_queries, size, url_name, queries

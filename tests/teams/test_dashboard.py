@@ -149,6 +149,27 @@ def test_trend_against_the_year_before(world, amtsleitung):
     assert trend["01/2025"] == [0, 0]
 
 
+def test_trend_leaves_months_not_begun_without_a_figure(world, amtsleitung):
+    """Months after today are a gap (a dash in the table, null in the chart), never a 0; the
+    year before still has its figures."""
+    Activity.objects.create(
+        team=world["umland"],
+        municipality=world["Allmersbach im Tal"],
+        date=D(2025, 12, 2),
+        kind="community",
+        status="held",
+    )
+    scope = Scope("team", world["umland"].pk, "Umland")
+
+    tables, _ = dashboard(amtsleitung, scope, D(2026, 1, 1), D(2026, 12, 31), D(2026, 11, 25))
+
+    trend = rows(tables, "trend")
+    assert trend["11/2026"] == [0, 0]
+    assert trend["12/2026"] == [None, 1]
+    chart = next(t for t in tables if t.key == "trend").chart_data()
+    assert [d["data"][-1] for d in chart["datasets"]] == [None, 1]
+
+
 def test_reassignment_keeps_history_on_the_old_team(world, amtsleitung):
     tables, _ = dashboard(amtsleitung, Scope("team", world["murrtal"].pk, "Murrtal"), *YEAR, TODAY)
 
@@ -224,7 +245,29 @@ def test_dashboard_query_count_is_constant(
         )
     client.force_login(fbl_backnang)
 
-    with django_assert_num_queries(21):
+    # 19 for the figures (one statement for by kind, contacts, trend and gaps), the rest for the
+    # district map, the targets and the topics below them.
+    with django_assert_num_queries(26):
         response = client.get(reverse("teams:dashboard"), {"period": "year", "day": "2025-06-01"})
 
     assert rows(response.context["tables"], "by_kind")["Gemeinwesenarbeit"] == [count + 2, 0]
+
+
+def test_the_tables_show_the_figures_with_their_exports(client_for, amtsleitung, world):
+    params = {"scope": f"team-{world['umland'].pk}", "period": "year", "day": "2025-06-01"}
+
+    page = client_for(amtsleitung).get(reverse("teams:dashboard"), params).content.decode()
+
+    assert (
+        '<tr><th scope="row" class="fw-normal">Sprechstunde</th>'
+        '<td class="numeric">1</td><td class="numeric">1</td></tr>'
+    ) in page
+    assert (
+        '<tr><th scope="row" class="fw-normal">Kinder</th><td class="numeric">7</td></tr>' in page
+    )
+    assert (
+        f'<a href="?scope=team-{world["umland"].pk}&amp;period=year&amp;day=2025-06-01'
+        '&amp;export=contacts&amp;format=csv">CSV'
+    ) in page
+    assert 'aria-label="Diagramm: Kontakte nach Gruppe;' in page
+    assert '<script id="chart-data-trend" type="application/json">' in page

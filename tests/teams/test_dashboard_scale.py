@@ -13,13 +13,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, override
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sozialraum.models import MiddleArea, Municipality, Team
-from teams.dashboard import GROUPS, Scope, _trend, dashboard, period_parts, year_earlier
+from teams.dashboard import (
+    GROUPS,
+    Scope,
+    _trend,
+    dashboard,
+    period_parts,
+    period_pieces,
+    year_earlier,
+)
 from teams.models import Activity, ActivityMonthSummary
-from teams.months import month_range
+from teams.months import month_of, month_range
 from teams.views.dashboard import FIRST_DAY, LAST_DAY
 
 D = datetime.date
@@ -105,6 +113,55 @@ def test_the_period_is_split_into_whole_months_and_edge_days():
     assert period_parts(D(2025, 5, 3), D(2025, 6, 2)) == (None, [(D(2025, 5, 3), D(2025, 6, 2))])
 
 
+def test_whole_years_are_taken_out_of_the_months():
+    assert period_pieces(D(2025, 1, 1), D(2025, 12, 31)) == ((D(2025, 1, 1), D(2025, 1, 1)), [], [])
+    assert period_pieces(D(2024, 3, 17), D(2026, 2, 11)) == (
+        (D(2025, 1, 1), D(2025, 1, 1)),
+        [(D(2024, 4, 1), D(2024, 12, 1)), (D(2026, 1, 1), D(2026, 1, 1))],
+        [(D(2024, 3, 17), D(2024, 3, 31)), (D(2026, 2, 1), D(2026, 2, 11))],
+    )
+    assert period_pieces(D(2024, 1, 1), D(2026, 12, 31)) == (
+        (D(2024, 1, 1), D(2026, 1, 1)),
+        [],
+        [],
+    )
+    assert period_pieces(D(2025, 2, 1), D(2025, 11, 30)) == (
+        None,
+        [(D(2025, 2, 1), D(2025, 11, 1))],
+        [],
+    )
+    assert period_pieces(D(2025, 5, 3), D(2025, 5, 20)) == (
+        None,
+        [],
+        [(D(2025, 5, 3), D(2025, 5, 20))],
+    )
+
+
+@pytest.mark.parametrize("scope", ["district", "middle_area"])
+def test_a_year_is_one_statement_over_the_year_and_month_summaries(
+    client_for, amtsleitung, logged, scope
+):
+    """The by-kind, consultation, contact and gap figures of a whole year come from the year
+    summary, the trend from the month summary, all in one statement."""
+    area = MiddleArea.objects.get(name="Backnang")
+    key = "district" if scope == "district" else f"middle_area-{area.pk}"
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(amtsleitung).get(
+            reverse("teams:dashboard"), {"period": "year", "day": "2025-06-01", "scope": key}
+        )
+
+    summary_sql = [q["sql"] for q in queries if "summary" in q["sql"]]
+    figures = [sql for sql in summary_sql if "GROUPING SETS" in sql]
+    assert len(figures) == 1
+    assert '"teams_activityyearsummary"' in figures[0]
+    assert '"teams_activitymonthsummary"' in figures[0]
+    assert '"teams_activitysummary"' not in figures[0]
+    assert response.context["facts"]["meetings"] == sum(
+        row[1] for row in table(response.context["tables"], "by_kind").rows[1:3]
+    )
+
+
 def test_a_municipality_is_present_by_its_sum_not_by_a_row(amtsleitung, logged):
     """A row with no activities (as a stale row would be) is no presence."""
     team = logged[0]
@@ -149,6 +206,9 @@ dates = st.dates(min_value=D(2023, 11, 1), max_value=D(2026, 12, 31))
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(first=dates, second=dates)
+@example(first=D(2025, 1, 1), second=D(2025, 12, 31))
+@example(first=D(2024, 3, 17), second=D(2026, 2, 11))
+@example(first=D(2024, 1, 1), second=D(2025, 12, 31))
 def test_figures_over_any_period_equal_a_group_by(amtsleitung, logged, first, second):
     start, end = min(first, second), max(first, second)
 
@@ -171,7 +231,8 @@ def test_figures_over_any_period_equal_a_group_by(amtsleitung, logged, first, se
         held_per_month(year_earlier(start), year_earlier(end)),
     )
     assert [row[1:] for row in table(tables, "trend").rows] == [
-        [this.get(m, 0), before.get(year_earlier(m), 0)] for m in month_range(start, end)
+        [None if m > month_of(TODAY) else this.get(m, 0), before.get(year_earlier(m), 0)]
+        for m in month_range(start, end)
     ]
     present = set(plain(start, end, status="held").values_list("municipality_id", flat=True))
     assert not present & {m.pk for m in facts["gaps"]}

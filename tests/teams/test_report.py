@@ -193,27 +193,33 @@ def test_presence_figures_as_counted(world, fbl_backnang, team_backnang):
     report = annual_figures(fbl_backnang, team_scope(team_backnang), YEAR, TODAY)
 
     # Tuesdays in September 2025: 2, 9, 16, 23, 30; 3 held, the 23rd cancelled, the 30th open.
-    assert rows(report.consultations)[SCHOOL_VENUE] == [5, 3, 1]
-    assert len(report.consultations.headers) == 4
-    meetings = {
-        kind: row[1:]
-        for kind, row in zip(["round_table", "working_group"], report.meetings.rows, strict=True)
+    # Expected; held 2025, 2024 and the change; cancelled.
+    assert rows(report.consultations)[SCHOOL_VENUE] == [5, 3, 0, 3, 1]
+    assert len(report.consultations.headers) == 6
+    # Meetings held and Gremien that met, each with 2024 and the change; the working groups'
+    # row of zeros collapses into the note below the table.
+    assert rows(report.meetings) == {str(Activity.Kind.ROUND_TABLE.label): [2, 0, 2, 1, 0, 1]}
+    assert report.meetings.collapsed == [str(Activity.Kind.WORKING_GROUP.label)]
+    assert report.facts == {
+        "projects": (1, 1),
+        "project_work": (0, 0),
+        "events": (1, 0),
+        "community_work": (4, 1),
     }
-    assert meetings == {"round_table": [2, 1], "working_group": [0, 0]}
-    assert report.facts == {"projects": 1, "project_work": 0, "events": 1, "community_work": 4}
 
 
-def test_published_report_shows_small_counts_as_less_than_three(world, fbl_backnang, team_backnang):
+def test_published_report_hides_persons_but_not_dates_or_meetings(
+    world, fbl_backnang, team_backnang
+):
     report = annual_report(fbl_backnang, team_scope(team_backnang), YEAR, TODAY)
 
-    assert rows(report.consultations)[SCHOOL_VENUE] == [5, 3, SMALL_COUNT]
-    assert [row[1:] for row in report.meetings.rows] == [[SMALL_COUNT, SMALL_COUNT], [0, 0]]
-    assert report.facts == {
-        "projects": SMALL_COUNT,
-        "project_work": 0,
-        "events": SMALL_COUNT,
-        "community_work": 4,
-    }
+    assert rows(report.consultations)[SCHOOL_VENUE] == [5, 3, 0, 3, 1]
+    assert rows(report.meetings) == {str(Activity.Kind.ROUND_TABLE.label): [2, 0, 2, 1, 0, 1]}
+    assert report.facts["projects"] == (1, 1)
+    # Backnang 2025: children 6, young people 40, parents 12, professionals 11 (counts of
+    # persons of 3 or more: shown); 2024: 3 parents.
+    assert rows(report.persons)["Backnang"] == [6, 40, 12, 11, 0, 69, 0]
+    assert rows(report.persons_compared)["Backnang"] == [69, 3, 66, 0, 0, 0]
 
 
 def test_cooperation_figures_by_partner_kind(world, fbl_backnang, team_backnang):
@@ -221,38 +227,26 @@ def test_cooperation_figures_by_partner_kind(world, fbl_backnang, team_backnang)
 
     # Columns: partners, no cooperation, initiated, building, agreed, active, dormant, ended.
     partners = rows(report.partners)
-    assert partners[label("volunteers")] == [3, 0, SMALL_COUNT, 0, SMALL_COUNT, 0, 0, 0]
-    assert partners[label("school")] == [SMALL_COUNT, 0, 0, 0, 0, SMALL_COUNT, 0, 0]
-    assert partners[label("town_hall")] == [SMALL_COUNT, SMALL_COUNT, 0, 0, 0, 0, 0, 0]
-    assert partners[label("outpatient_help")] == [0] * 8  # the only one is inactive
-    agreements = {kind: n for kind, [n] in rows(report.agreements).items() if n}
-    assert agreements == {
-        label("school"): SMALL_COUNT,
-        label("volunteers"): SMALL_COUNT,
-        label("outpatient_help"): SMALL_COUNT,  # made in 2025, the partner inactive since
+    # Institutions are not persons: counts of 1 and 2 are shown as they are.
+    assert partners[label("volunteers")] == [3, 0, 2, 0, 1, 0, 0, 0]
+    assert partners[label("school")] == [1, 0, 0, 0, 0, 1, 0, 0]
+    assert partners[label("town_hall")] == [1, 1, 0, 0, 0, 0, 0, 0]
+    assert label("outpatient_help") in report.partners.collapsed  # the only one is inactive
+    assert rows(report.agreements) == {
+        label("school"): [1, 0, 1],
+        label("volunteers"): [1, 0, 1],
+        label("outpatient_help"): [1, 0, 1],  # made in 2025, the partner inactive since
+        label("community_project"): [0, 1, -1],
     }
 
 
 def test_community_support_and_next_steps(world, fbl_backnang, team_backnang):
     report = annual_report(fbl_backnang, team_scope(team_backnang), YEAR, TODAY)
 
-    assert list(rows(report.community)) == [
-        label("volunteers"),
-        label("community_project"),
-        label("outpatient_help"),
-    ]
-    assert rows(report.community)[label("community_project")] == [
-        SMALL_COUNT,
-        0,
-        0,
-        0,
-        0,
-        SMALL_COUNT,
-        0,
-        0,
-    ]
-    steps = {kind: row for kind, row in rows(report.next_steps).items() if row != [0, 0]}
-    assert steps == {label("school"): [SMALL_COUNT, 0], label("volunteers"): [3, SMALL_COUNT]}
+    assert list(rows(report.community)) == [label("volunteers"), label("community_project")]
+    assert report.community.collapsed == [label("outpatient_help")]
+    assert rows(report.community)[label("community_project")] == [1, 0, 0, 0, 0, 1, 0, 0]
+    assert rows(report.next_steps) == {label("school"): [1, 0], label("volunteers"): [3, 2]}
     assert report.without_event == []
 
 
@@ -349,11 +343,11 @@ def test_page_shows_the_published_figures_and_links_the_pdf(
 
     content = report_part(response)
     assert response.context["report"].scope.key == f"team-{team_backnang.pk}"
-    assert table_text(content, "report-consultations")[SCHOOL_VENUE] == ["5", "3", "< 3"]
-    assert table_text(content, "report-next_steps")[label("volunteers")] == ["3", "< 3"]
-    assert table_text(content, "report-next_steps")[label("town_hall")] == ["0", "0"]
-    assert re.search(r'id="fact-community-work">4<', content)
-    assert re.search(r'id="fact-projects">&lt; 3<', content)
+    assert table_text(content, "report-consultations")[SCHOOL_VENUE] == ["5", "3", "0", "3", "1"]
+    assert table_text(content, "report-next_steps")[label("volunteers")] == ["3", "2"]
+    assert label("town_hall") not in table_text(content, "report-next_steps")
+    facts = table_text(content, "report-community_facts")
+    assert facts["Durchgeführte Aktivitäten der Gemeinwesenarbeit"] == ["4", "1", "3"]
     assert f'href="{PDF_URL}?year=2025&amp;scope=team-{team_backnang.pk}"' in content
     assert "Jahresgespräch" not in content  # no notes or next-step texts
     assert "Friederike" not in content  # no staff names
@@ -444,7 +438,7 @@ def test_page_query_count_does_not_grow_with_activities_and_partners(
     with CaptureQueriesContext(connection) as many:
         response = client.get(URL, {"year": YEAR})
 
-    assert response.context["report"].facts["events"] == 8
+    assert response.context["report"].facts["events"] == (8, 0)
     assert len(many.captured_queries) == len(one.captured_queries)
 
 

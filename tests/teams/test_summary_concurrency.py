@@ -1,8 +1,9 @@
 """Concurrent writes keep the summaries right: several threads, each with its own database
 connection, create, change and delete activities of one team-day (the same summary rows) while
 another corrects a venue's kind. No error reaches the caller (a deadlock PostgreSQL resolves by
-aborting one transaction is retried by ``retry_on_deadlock``), and afterwards both summaries
-equal a fresh aggregation of the activities."""
+aborting one transaction is retried by ``retry_on_deadlock``), and afterwards the day, month and
+year summaries equal a fresh aggregation of the activities. The dates fall in two months of one
+year and in the year before, so that writes to different month rows meet in one year row."""
 
 import datetime
 import random
@@ -15,7 +16,7 @@ from django.db.models import F
 from kooperation.models import Partner, PartnerKind
 from sozialraum.models import Municipality, Team
 from sozialraum.transactions import retry_on_deadlock
-from teams.models import Activity, ActivitySummary
+from teams.models import Activity, ActivitySummary, ActivityYearSummary
 from teams.summary import summary_drift
 
 DAY = datetime.date(2026, 3, 3)
@@ -30,7 +31,7 @@ def writer(seed, team, municipalities, partners, errors, barrier):
         Activity.objects.create(
             team=team,
             municipality=rng.choice(municipalities),
-            date=DAY + datetime.timedelta(days=rng.choice([0, 0, 1, 40])),
+            date=DAY + datetime.timedelta(days=rng.choice([0, 0, 1, 40, -70])),
             kind=rng.choice(["community", "consultation", "event"]),
             status=rng.choice(["held", "held", "cancelled"]),
             venue=rng.choice([None, *partners]),
@@ -107,4 +108,5 @@ def test_concurrent_writes_keep_the_summaries_right(district):
     assert errors == []
     assert summary_drift() == {}
     assert not ActivitySummary.objects.filter(activities__lte=0).exists()
+    assert not ActivityYearSummary.objects.filter(activities__lte=0).exists()
     assert Activity.objects.exists()

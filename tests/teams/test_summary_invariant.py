@@ -1,9 +1,10 @@
 """The activity summaries always equal the activities (issue 11, point 1).
 
 After any sequence of writes — through the forms, the ORM, ``QuerySet.update()``, bulk deletes,
-partner kind changes, series venue changes, reassignments and retention — both summary tables
-equal a fresh ``GROUP BY`` over the activities, no row counts zero or fewer activities, and every
-activity figure of the dashboard equals the same figure computed by a plain ``GROUP BY``.
+partner kind changes, series venue changes, reassignments and retention — the day, month and year
+summaries equal a fresh ``GROUP BY`` over the activities, no row counts zero or fewer activities,
+and every activity figure of the dashboard equals the same figure computed by a plain
+``GROUP BY`` (over periods read from each of the three summaries).
 """
 
 import datetime
@@ -23,8 +24,14 @@ from sozialraum.models import Municipality, Team
 from sozialraum.reassignment import reassign, reassignment_preview
 from sozialraum.selectors import assignments_on
 from teams.dashboard import Scope, dashboard, scope_municipality_ids, venue_bucket, year_earlier
-from teams.models import Activity, ActivityMonthSummary, ActivitySummary, ConsultationHour
-from teams.months import month_range
+from teams.models import (
+    Activity,
+    ActivityMonthSummary,
+    ActivitySummary,
+    ActivityYearSummary,
+    ConsultationHour,
+)
+from teams.months import month_of, month_range
 from teams.retention import Periods, apply_retention
 from teams.summary import rebuild_activity_summary, summary_drift
 from tests.teams.conftest import make_series
@@ -42,8 +49,14 @@ DAYS = [
     D(2026, 3, 3),
     D(2026, 3, 31),
 ]
-# Periods with partly covered months at both ends (read from the day summary) and whole ones.
-PERIODS = [(D(2026, 1, 20), D(2026, 3, 15)), (D(2026, 1, 1), D(2026, 3, 31))]
+# Periods with partly covered months at both ends (read from the day summary), whole months, a
+# whole year (read from the year summary) and a whole year with months and days after it.
+PERIODS = [
+    (D(2026, 1, 20), D(2026, 3, 15)),
+    (D(2026, 1, 1), D(2026, 3, 31)),
+    (D(2025, 1, 1), D(2025, 12, 31)),
+    (D(2025, 1, 1), D(2026, 3, 15)),
+]
 SERIES_START = D(2025, 1, 7)
 
 
@@ -99,7 +112,10 @@ def plain_figures(user, scope: Scope, start, end, today) -> dict:
         "consultations": consultations,
         "contacts": [sum(row[g] for row in held) for g in GROUPS],
         "trend": [
-            [trend.get(("this", month), 0), trend.get(("earlier", year_earlier(month)), 0)]
+            [
+                None if month > month_of(today) else trend.get(("this", month), 0),
+                trend.get(("earlier", year_earlier(month)), 0),
+            ]
             for month in month_range(start, end)
         ],
         "meetings": sum(r["n"] for r in held if r["kind"] in ("round_table", "working_group")),
@@ -136,6 +152,7 @@ def assert_summaries_right():
     assert summary_drift() == {}
     assert not ActivitySummary.objects.filter(activities__lte=0).exists()
     assert not ActivityMonthSummary.objects.filter(activities__lte=0).exists()
+    assert not ActivityYearSummary.objects.filter(activities__lte=0).exists()
 
 
 def assert_dashboard_right(user, scope, start, end, today):
@@ -240,7 +257,9 @@ def test_kind_change_then_delete_leaves_no_negative_or_phantom_figure(logged, am
     assert consultation_row(amtsleitung, scope, "school")[2] == 0
     assert consultation_row(amtsleitung, scope, "town_hall")[2] == 1
     assert ActivitySummary.objects.get().venue_kind == PartnerKind.TOWN_HALL
+    assert ActivityYearSummary.objects.get().venue_kind == PartnerKind.TOWN_HALL
     assert_summaries_right()
+    assert_dashboard_right(amtsleitung, scope, D(2026, 1, 1), D(2026, 12, 31), D(2026, 11, 25))
 
     response = logged["client"].post(reverse("teams:activity_delete", args=[logged["activity"].pk]))
 
@@ -248,6 +267,7 @@ def test_kind_change_then_delete_leaves_no_negative_or_phantom_figure(logged, am
     assert not Activity.objects.exists()
     assert not ActivitySummary.objects.exists()
     assert not ActivityMonthSummary.objects.exists()
+    assert not ActivityYearSummary.objects.exists()
     assert consultation_row(amtsleitung, scope, "school")[2] == 0
     assert consultation_row(amtsleitung, scope, "town_hall")[2] == 0
     _tables, facts = dashboard(amtsleitung, scope, *PERIODS[1], D(2026, 11, 25))
@@ -310,14 +330,17 @@ def test_rebuild_gives_the_triggers_sums(logged):
     before = (
         sorted(ActivitySummary.objects.values_list("date", "kind", "venue_kind", "activities")),
         sorted(ActivityMonthSummary.objects.values_list("month", "kind", "activities")),
+        sorted(ActivityYearSummary.objects.values_list("year", "kind", "children")),
     )
     rebuild_activity_summary()
     after = (
         sorted(ActivitySummary.objects.values_list("date", "kind", "venue_kind", "activities")),
         sorted(ActivityMonthSummary.objects.values_list("month", "kind", "activities")),
+        sorted(ActivityYearSummary.objects.values_list("year", "kind", "children")),
     )
     assert after == before
     assert before[1] == [(D(2026, 3, 1), "community", 1), (D(2026, 3, 1), "consultation", 1)]
+    assert before[2] == [(D(2026, 1, 1), "community", 3), (D(2026, 1, 1), "consultation", 2)]
 
 
 # --- Any sequence of writes ----------------------------------------------------------------------
@@ -356,6 +379,8 @@ class World:
         self.scopes = [
             (Scope("district", None, "Landkreis"), PERIODS[0]),
             (Scope("team", self.team.pk, "Team Backnang"), PERIODS[1]),
+            (Scope("district", None, "Landkreis"), PERIODS[2]),
+            (Scope("team", self.team.pk, "Team Backnang"), PERIODS[3]),
         ]
 
 

@@ -26,6 +26,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
 from sozialraum.embedded_db import EXIT_WITH_PARENT
+from sozialraum.mail import uses_console
 
 LOCK_NAME = "run.lock"
 # How long the children get to finish after SIGTERM before they are killed.
@@ -133,6 +134,16 @@ class Command(BaseCommand):
             f"Sozialraum runs on http://{addrport}/ (stop: Ctrl+C); "
             f"started: {', '.join(self.children)}."
         )
+        if uses_console():
+            self.stdout.write(
+                "E-mails are printed to this console, not sent: set DJANGO_EMAIL_HOST to send them."
+            )
+        if settings.TWO_FACTOR_REQUIRED_ROLES:
+            self.stdout.write(
+                "Two-factor sign-in is required of: "
+                f"{', '.join(settings.TWO_FACTOR_REQUIRED_ROLES)} (the demo admin sets up an "
+                "authenticator app at the first sign-in; DJANGO_2FA_REQUIRED_ROLES= turns it off)."
+            )
 
     def _watch(self) -> None:
         while True:

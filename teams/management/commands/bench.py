@@ -254,6 +254,22 @@ class Command(BaseCommand):
             ),
             Page("review", f"month review, largest ({largest['n']} rows)", review, "admin"),
             Page(
+                "comparison",
+                "comparison, 3 Mittelbereiche, one year",
+                reverse("teams:comparison")
+                + "?"
+                + urlencode({"kind": "middle_area", "year": year}),
+                "amtsleitung",
+            ),
+            Page(
+                "comparison_municipalities",
+                "comparison, 31 municipalities with map, one year",
+                reverse("teams:comparison")
+                + "?"
+                + urlencode({"kind": "municipality", "year": year}),
+                "amtsleitung",
+            ),
+            Page(
                 "report",
                 "annual report, district, HTML",
                 reverse("teams:annual_report") + f"?year={year}",
