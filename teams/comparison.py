@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sozialraum.models import Municipality
+from teams import dashboard_map
 from teams.dashboard import GROUPS, Scope, Table, scopes_for, summed, year_earlier
 from teams.models import Activity
 from teams.targets import scope_areas
@@ -137,7 +138,9 @@ def widest_scope() -> Scope:
 
 
 def per_thousand(value: int, population: int | None):
-    return round(1000 * value / population, 2) if population else "–"
+    """The rate as the comparison shows it: two decimals, a dash without a population."""
+    rate = dashboard_map.per_thousand(value, population)
+    return "–" if rate is None else round(rate, 2)
 
 
 def compare(user, kind: str, scopes: list[Scope], start, end, today) -> Comparison:

@@ -34,7 +34,7 @@ from kooperation.models import Body, BodyKind, Cooperation, CooperationStatus, P
 from sozialraum.models import MiddleArea, Municipality
 from sozialraum.selectors import structure_on
 from sozialraum.text import german_sort_key
-from teams import disclosure
+from teams import dashboard_map, disclosure
 from teams.charts import comparison_bars
 from teams.dashboard import (
     GROUPS,
@@ -438,7 +438,7 @@ def _district_map(districtmap, report: Report) -> ReportMap:
         held[pk] = held.get(pk, 0) + place.held("this")
         population[pk] = place.municipality.population
         names[pk] = place.municipality.name
-    rates = {pk: (held[pk] * 1000 / population[pk] if population[pk] else None) for pk in held}
+    rates = {pk: dashboard_map.per_thousand(held[pk], population[pk]) for pk in held}
     bands = districtmap.bands_for(list(rates.values()))
     entries = [
         districtmap.MapEntry(
