@@ -117,6 +117,7 @@ def _choices(field):
         field.queryset,
         lambda obj: (field.prepare_value(obj), field.label_from_instance(obj)),
         key=f"{type(field).__module__}.{type(field).__qualname__}",
+        exact=getattr(field, "structure_key", ()),
     )
 
 

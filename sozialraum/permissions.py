@@ -13,12 +13,12 @@ Roles come from the structure itself, after pretix's team-based permissions:
 
 import contextlib
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, Group
-from django.db import models
-from django.db.models import F, QuerySet
-from django.db.models.functions import Cast
+from django.db import connection, models
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from sozialraum.models import Headship, Membership, MiddleArea, Municipality, Team, User
@@ -87,20 +87,27 @@ def scope_of(user: User | AnonymousUser) -> Scope:
 
 
 def _structure_rows(user_id: int) -> list[tuple[str, str, str]]:
-    """The user's memberships, headships and groups in one round trip (every page asks)."""
-    text = models.CharField()
+    """The user's memberships, headships and groups in one round trip (every page asks).
 
-    def rows(queryset, source, key, value):
-        return queryset.annotate(
-            s=models.Value(source, output_field=text), k=Cast(key, text), v=value
-        ).values_list("s", "k", "v")
+    Plain SQL, written once per process: building and compiling the same union through the
+    ORM cost more than running it (issue 11, the fixed cost of every page)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_structure_sql(), [user_id, user_id, user_id])
+        return cursor.fetchall()
 
-    memberships = rows(Membership.objects.filter(user_id=user_id), "m", "team_id", F("role"))
-    headships = rows(
-        Headship.objects.filter(user_id=user_id), "h", "middle_area_id", models.Value("")
+
+@functools.cache
+def _structure_sql() -> str:
+    """Table and column names from the models' own metadata; the user id is a parameter."""
+    link = User.groups.through._meta
+    membership, headship, group = (m._meta.db_table for m in (Membership, Headship, Group))
+    group_id, user_id = link.get_field("group").column, link.get_field("user").column
+    return (
+        f"SELECT 'm', team_id::text, role FROM {membership} WHERE user_id = %s "  # noqa: S608
+        f"UNION ALL SELECT 'h', middle_area_id::text, '' FROM {headship} WHERE user_id = %s "
+        f"UNION ALL SELECT 'g', g.name, '' FROM {group} g "
+        f"JOIN {link.db_table} ug ON ug.{group_id} = g.id WHERE ug.{user_id} = %s"
     )
-    groups = rows(Group.objects.filter(user__id=user_id), "g", "name", models.Value(""))
-    return list(memberships.union(headships, groups, all=True))
 
 
 def forget_scope(user: User) -> None:

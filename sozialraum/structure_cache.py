@@ -48,10 +48,18 @@ def remember(key: tuple, compute: Callable[[], object]) -> object:
     return value
 
 
-def rows_of(queryset: QuerySet, row: Callable[[Model], object], *, key: str = "") -> list:
-    """``[row(obj) for obj in queryset]`` for a queryset of a structure model, cached by its SQL."""
+def rows_of(
+    queryset: QuerySet, row: Callable[[Model], object], *, key: str = "", exact: tuple = ()
+) -> list:
+    """``[row(obj) for obj in queryset]`` for a queryset of a structure model, cached by its SQL.
+
+    ``exact``, when given, names everything the queryset depends on (e.g. ``("teams-all",)``
+    or a field, a user and a day): it is the key instead of the SQL, which then is never
+    compiled (compiling costs about as much as the query on a list page)."""
     if queryset.model not in STRUCTURE_MODELS:
         return [row(obj) for obj in queryset]
+    if exact:
+        return remember(("exact", *exact), lambda: [row(obj) for obj in queryset])
     try:
         sql = str(queryset.query)
     except EmptyResultSet:

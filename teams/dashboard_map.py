@@ -7,8 +7,8 @@ import datetime
 
 from django.http import QueryDict
 from django.utils import formats
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from sozialraum import structure_cache
 from sozialraum.districtmap import DistrictMap, MapEntry, bands_for, district_map
@@ -36,12 +36,36 @@ def presence_map(
     if held is None:
         held = held_by_municipality(user, scope, start, end)
     ids = scope_municipality_ids(scope, user, min(end, today))
-    municipalities = structure_cache.rows_of(Municipality.objects.filter(pk__in=ids), lambda m: m)
-    readable = {s.pk for s in scopes if s.kind == "municipality"}
+    readable = tuple(sorted(s.pk for s in scopes if s.kind == "municipality"))
+    params = query.copy()
+    params.pop("export", None)
+    # The map is a function of what is in this key (the municipalities' names, populations and
+    # outlines are structure, emptied from the cache with every structure write): a view of the
+    # same figures is drawn once, a changed figure makes a new key.
+    key = (
+        "presence-map",
+        get_language(),
+        scope.key,
+        scope.label,
+        start,
+        end,
+        params.urlencode(),
+        readable,
+        tuple((pk, held.get(pk, 0)) for pk in ids),
+    )
+    return structure_cache.remember(
+        key, lambda: _presence_map(scope, start, end, ids, held, set(readable), params)
+    )
+
+
+def _presence_map(scope, start, end, ids, held, readable, params) -> DistrictMap:
+    municipalities = structure_cache.rows_of(
+        Municipality.objects.filter(pk__in=ids), lambda m: m, exact=("municipalities", *ids)
+    )
     values = [per_thousand(held.get(m.pk, 0), m.population) for m in municipalities]
     bands = bands_for(values)
     entries = [
-        _entry(m, value, held.get(m.pk, 0), bands.of(value), _href(m, readable, query))
+        _entry(m, value, held.get(m.pk, 0), bands.of(value), _href(m, readable, params))
         for m, value in zip(municipalities, values, strict=True)
     ]
     legend = [*bands.legend()]
@@ -95,7 +119,6 @@ def _href(municipality, readable: set[int], query: QueryDict) -> str | None:
         return None
     params = query.copy()
     params["scope"] = f"municipality-{municipality.pk}"
-    params.pop("export", None)
     return "?" + params.urlencode()
 
 

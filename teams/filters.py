@@ -190,6 +190,17 @@ class ActivityFilter(django_filters.FilterSet):
         self.filters["body"].queryset = body_choices(user)
         self.filters["project"].queryset = project_choices(user)
 
+    @property
+    def form(self):
+        """The filter form; its structure selects carry the key their options are cached by
+        (``sozialraum.filter_fields``): the teams depend on the user's scope only."""
+        form = super().form
+        fields = form.fields
+        fields["team"].structure_key = ("activity-filter-teams", scope_of(self.user))
+        fields["middle_area"].structure_key = ("activity-filter-middle-areas",)
+        fields["municipality"].structure_key = ("activity-filter-municipalities",)
+        return form
+
     @staticmethod
     def apply_defaults(data, user) -> None:
         today = timezone.localdate()

@@ -45,9 +45,13 @@ def activity_row_names(rows: list[Activity]) -> None:
     """Set ``team_name``, ``municipality_name`` and ``where`` (venue, Gremium or project) on
     the rows of a list page: teams and municipalities from the structure cache, the others in
     one query for the page."""
-    teams = dict(structure_cache.rows_of(Team.objects.all(), lambda t: (t.pk, t.name)))
+    teams = dict(
+        structure_cache.rows_of(Team.objects.all(), lambda t: (t.pk, t.name), exact=("team-names",))
+    )
     municipalities = dict(
-        structure_cache.rows_of(Municipality.objects.all(), lambda m: (m.pk, m.name))
+        structure_cache.rows_of(
+            Municipality.objects.all(), lambda m: (m.pk, m.name), exact=("municipality-names",)
+        )
     )
     keys = [_where_key(row) for row in rows]
     wanted = {source: {pk for kind, pk in keys if kind == source and pk} for source in "vbp"}

@@ -10,6 +10,7 @@ fail instead.
 """
 
 import copy
+import fcntl
 import json
 import os
 import shutil
@@ -144,16 +145,19 @@ class OidcProvider:
 
 
 def node_modules_ready() -> None:
-    """Install the locked packages once (the folder's node_modules is not committed)."""
-    if (FOLDER / "node_modules" / "oidc-provider").exists():
-        return
-    subprocess.run(
-        [NPM, "ci", "--omit=dev", "--no-audit", "--no-fund"],
-        cwd=FOLDER,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    """Install the locked packages once (the folder's node_modules is not committed). A file
+    lock keeps two test processes (pytest-xdist) from running ``npm ci`` into one folder."""
+    with open(FOLDER / ".npm-ci.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (FOLDER / "node_modules" / "oidc-provider").exists():
+            return
+        subprocess.run(
+            [NPM, "ci", "--omit=dev", "--no-audit", "--no-fund"],
+            cwd=FOLDER,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
 
 
 def node_major() -> int:

@@ -88,7 +88,9 @@ class ActivityListView(TemplateView):
             "can_log": bool(
                 scope_of(self.request.user).team_ids
                 and structure_cache.rows_of(
-                    permissions.teams_logging_for(self.request.user), lambda team: team.pk
+                    permissions.teams_logging_for(self.request.user),
+                    lambda team: team.pk,
+                    exact=("logging-teams", *sorted(scope_of(self.request.user).team_ids)),
                 )
             ),
         }
