@@ -45,3 +45,14 @@ access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(B)s %(M)sms'
 
 # The worker's temporary heartbeat files in memory, not on a possibly slow disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+
+# Load the application once in the master process and warm it there (every view imported, every
+# template compiled: sozialraum/wsgi.py); each worker is forked from that copy, also the ones that
+# replace a worker after max_requests. Code changes then need a restart, not a HUP.
+preload_app = True
+
+
+def when_ready(server):
+    from sozialraum.wsgi import warm_up
+
+    warm_up()

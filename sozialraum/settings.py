@@ -181,9 +181,11 @@ if BEHIND_PROXY:
     AXES_CLIENT_IP_CALLABLE = "sozialraum.middleware.client_ip_address"
 
 # Teams, Mittelbereiche, municipalities and assignments read by every page's filter panel are kept
-# in memory this long (sozialraum/structure_cache.py); a write empties the writing process's
-# cache at once, other processes follow within this time. 0 turns the cache off.
-STRUCTURE_CACHE_SECONDS = int(os.environ.get("DJANGO_STRUCTURE_CACHE_SECONDS", "60"))
+# in memory at most this long (sozialraum/structure_cache.py); 0 turns the cache off. A write
+# empties the writing process's cache at once; the other processes compare the structure version
+# the database keeps at most once per STRUCTURE_VERSION_CHECK_SECONDS and follow within it.
+STRUCTURE_CACHE_SECONDS = int(os.environ.get("DJANGO_STRUCTURE_CACHE_SECONDS", "600"))
+STRUCTURE_VERSION_CHECK_SECONDS = float(os.environ.get("DJANGO_STRUCTURE_VERSION_SECONDS", "1"))
 
 # Idle timeout: every request renews the session, which expires after this many idle minutes.
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_IDLE_MINUTES", "60")) * 60

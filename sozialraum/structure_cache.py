@@ -1,14 +1,18 @@
-"""Small reads of the district's structure, kept in memory for a short while.
+"""Small reads of the district's structure, kept in memory.
 
 Every list page offers the Mittelbereiche, the teams and the municipalities in its filter panel,
 and every page asks whether the example assignment is still in use. These rows change a few times
 a year, so a page should not pay a round trip for each of them (issue 11: "a filter panel that
 does not render hundreds of options on every view … or lists cached per scope").
 
-The key is the SQL of the read itself, so a user's scope (which teams, which date) is part of it.
-A write to a structure model (a save, a delete, a change of a many-to-many link) empties the cache
-of the process that wrote, at once and again when the transaction commits; other web processes see
-the change after ``STRUCTURE_CACHE_SECONDS`` (60 by default; 0 turns the cache off).
+The key is the SQL of the read itself (or an exact key that names what the read depends on), so a
+user's scope (which teams, which date) is part of it. A write to a structure model empties the
+cache of the process that wrote, at once and again when the transaction commits. Other processes
+learn of it from the structure version (migration ``sozialraum.0010``: every statement that writes
+a structure table raises it, raw SQL included), which each process reads at most once per
+``STRUCTURE_VERSION_CHECK_SECONDS`` (1 by default): a change reaches every page within a second.
+Entries are dropped after ``STRUCTURE_CACHE_SECONDS`` at the latest (600 by default; 0 turns the
+cache off).
 """
 
 import threading
@@ -17,7 +21,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -31,12 +35,16 @@ _lock = threading.Lock()
 _entries: dict[tuple, tuple[float, object]] = {}
 
 
+_version = {"seen": None, "checked": float("-inf")}
+
+
 def remember(key: tuple, compute: Callable[[], object]) -> object:
     """The value stored under ``key``, computed (and kept) when missing or expired."""
-    seconds = getattr(settings, "STRUCTURE_CACHE_SECONDS", 60)
+    seconds = getattr(settings, "STRUCTURE_CACHE_SECONDS", 600)
     if seconds <= 0 or _written_in_this_transaction():
         return compute()
     now = time.monotonic()
+    _check_version(now)
     entry = _entries.get(key)
     if entry is not None and entry[0] > now:
         return entry[1]
@@ -46,6 +54,21 @@ def remember(key: tuple, compute: Callable[[], object]) -> object:
             _entries.clear()
         _entries[key] = (now + seconds, value)
     return value
+
+
+def _check_version(now: float) -> None:
+    """Empty the cache when another process has written structure since it was filled."""
+    if now - _version["checked"] < getattr(settings, "STRUCTURE_VERSION_CHECK_SECONDS", 1):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM sozialraum_structure_version WHERE id = 1")
+        row = cursor.fetchone()
+    version = row[0] if row else None
+    with _lock:
+        if version != _version["seen"]:
+            _entries.clear()
+            _version["seen"] = version
+        _version["checked"] = now
 
 
 def rows_of(
@@ -89,6 +112,7 @@ def clear() -> None:
     """Empty the cache (after a commit that wrote structure; tests between tests)."""
     with _lock:
         _entries.clear()
+        _version["checked"] = float("-inf")
 
 
 def connect_signals() -> None:

@@ -11,7 +11,7 @@ import re
 import uuid
 
 import pytest
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sozialraum import structure_cache
-from sozialraum.models import Assignment, MiddleArea, Municipality, Team
+from sozialraum.models import Assignment, Headship, Membership, MiddleArea, Municipality, Team
 from sozialraum.permissions import teams_visible_to
 from sozialraum.reassignment import reassign, reassignment_preview
 
@@ -158,12 +158,79 @@ def test_entries_expire(monkeypatch):
     assert structure_cache.remember(("k",), lambda: next(values)) == "second"
 
 
+# --- Writes of other processes: the structure version -----------------------------------------
+
+
+def elsewhere(sql: str, params: tuple) -> None:
+    """A write by another process: its own connection, plain SQL, committed; no signal of it
+    reaches this process (as with a second gunicorn worker, psql or an import)."""
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(sql, params)
+    finally:
+        other.close()
+
+
+def team_names() -> list[str]:
+    return structure_cache.rows_of(Team.objects.order_by("pk"), lambda t: t.name)
+
+
+@CACHED
+@override_settings(STRUCTURE_VERSION_CHECK_SECONDS=0)
+def test_a_write_of_another_process_reaches_this_one(district):
+    team = Team.objects.order_by("pk").first()
+    assert team.name in team_names()
+
+    elsewhere("UPDATE sozialraum_team SET name = %s WHERE id = %s", ("Anderswo", team.pk))
+
+    names = team_names()
+    assert "Anderswo" in names
+    assert team.name not in names
+
+
+@CACHED
+@override_settings(STRUCTURE_VERSION_CHECK_SECONDS=3600)
+def test_the_version_is_read_at_most_once_per_interval(district):
+    team = Team.objects.order_by("pk").first()
+    team_names()  # reads the version and fills the cache
+
+    elsewhere("UPDATE sozialraum_team SET name = %s WHERE id = %s", ("Anderswo", team.pk))
+    with CaptureQueriesContext(connection) as queries:
+        names = team_names()
+
+    # Within the interval: neither the version nor the rows are read again.
+    assert queries.captured_queries == []
+    assert team.name in names
+
+
+def test_every_structure_table_raises_the_version(district):
+    tables = {
+        model._meta.db_table for model in (*structure_cache.STRUCTURE_MODELS, Headship, Membership)
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname = 'structure_version'"
+        )
+        triggered = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT version FROM sozialraum_structure_version")
+        before = cursor.fetchone()[0]
+    assert triggered == tables
+
+    Team.objects.filter(pk=-1).update(name="x")  # a statement that changes no row counts too
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM sozialraum_structure_version")
+        assert cursor.fetchone()[0] == before + 1
+
+
 # --- The invariant: a cached read equals a fresh read, after any sequence of writes -------------
 
 OPERATIONS = st.lists(
     st.tuples(
         st.sampled_from(["rename_team", "new_team", "delete_team", "rename_municipality", "move"]),
         st.integers(min_value=0, max_value=50),
+        st.booleans(),  # written by another process (plain SQL, no signal)
     ),
     min_size=1,
     max_size=12,
@@ -186,6 +253,31 @@ def fresh(user) -> dict:
         "teams": [(t.pk, t.name, t.middle_area_id) for t in teams_visible_to(user).order_by("pk")],
         "municipalities": [(m.pk, m.name) for m in Municipality.objects.order_by("pk")],
     }
+
+
+ELSEWHERE = {
+    "rename_team": "UPDATE sozialraum_team SET name = left(name, 30) || ' ' || %s WHERE id = %s",
+    "rename_municipality": (
+        "UPDATE sozialraum_municipality SET name = left(name, 30) || ' ' || %s WHERE id = %s"
+    ),
+}
+
+
+def apply_elsewhere(operation: str, n: int) -> bool:
+    """The operation as another process writes it; False for those it has no SQL for."""
+    if operation == "move":
+        teams, areas = list(Team.objects.order_by("pk")), list(MiddleArea.objects.order_by("pk"))
+        elsewhere(
+            "UPDATE sozialraum_team SET middle_area_id = %s WHERE id = %s",
+            (areas[n % len(areas)].pk, teams[n % len(teams)].pk),
+        )
+        return True
+    if operation in ELSEWHERE:
+        model = Team if operation == "rename_team" else Municipality
+        rows = list(model.objects.order_by("pk"))
+        elsewhere(ELSEWHERE[operation], (uuid.uuid4().hex[:6], rows[n % len(rows)].pk))
+        return True
+    return False
 
 
 def apply(operation: str, n: int) -> None:
@@ -212,6 +304,7 @@ def apply(operation: str, n: int) -> None:
 
 
 @CACHED
+@override_settings(STRUCTURE_VERSION_CHECK_SECONDS=0)
 @settings(
     max_examples=25,
     deadline=None,
@@ -219,10 +312,12 @@ def apply(operation: str, n: int) -> None:
 )
 @given(operations=OPERATIONS)
 def test_a_cached_read_always_equals_a_fresh_one(operations, fbl_backnang, amtsleitung):
-    for operation, n in operations:
+    for operation, n, other_process in operations:
         for user in (fbl_backnang, amtsleitung):
             reads(user)  # fill the cache before the write
-        if n % 3 == 0:  # some writes in a transaction of their own, some in autocommit
+        if other_process and apply_elsewhere(operation, n):
+            pass
+        elif n % 3 == 0:  # some writes in a transaction of their own, some in autocommit
             with transaction.atomic():
                 apply(operation, n)
         else:

@@ -284,10 +284,25 @@ class Command(BaseCommand):
         ]
 
     def measure(self, port, pages, cookies, rounds, batch) -> None:
-        for page in pages:  # warm up and check every page answers
-            status, _first, _last, body = Client(port, cookies[page.user]).get(page.path)
-            if status != 200:
-                raise CommandError(f"{page.path} answered {status}: {body[:300]!r}")
+        # Warm up and check every page answers: through four connections at once, so that every
+        # worker has served every page before it is measured (one connection stays with one
+        # worker; a page's first request in a worker fills its caches).
+        for page in pages:
+            answers = []
+            warm = [Client(port, cookies[page.user]) for _ in range(4)]
+            threads = [
+                threading.Thread(
+                    target=lambda c=client, a=answers, path=page.path: a.append(c.get(path))
+                )
+                for client in warm
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            for status, _first, _last, body in answers:
+                if status != 200:
+                    raise CommandError(f"{page.path} answered {status}: {body[:300]!r}")
         for concurrency in (1, 4):
             clients = {
                 page.key: [Client(port, cookies[page.user]) for _ in range(concurrency)]
