@@ -35,7 +35,9 @@ _lock = threading.Lock()
 _entries: dict[tuple, tuple[float, object]] = {}
 
 
-_version = {"seen": None, "checked": float("-inf")}
+# The structure version last seen, when it was read, and how often the cache was emptied: a value
+# computed while the cache was emptied (it may have read the rows before the write) is not kept.
+_version = {"seen": None, "checked": float("-inf"), "emptied": 0}
 
 
 def remember(key: tuple, compute: Callable[[], object]) -> object:
@@ -48,12 +50,21 @@ def remember(key: tuple, compute: Callable[[], object]) -> object:
     entry = _entries.get(key)
     if entry is not None and entry[0] > now:
         return entry[1]
+    emptied = _version["emptied"]
     value = compute()
     with _lock:
+        if _version["emptied"] != emptied:
+            return value
         if len(_entries) >= MAX_ENTRIES:  # keys differ by scope and date: keep it bounded
             _entries.clear()
         _entries[key] = (now + seconds, value)
     return value
+
+
+def _empty() -> None:
+    """Empty the cache; the caller holds ``_lock``."""
+    _entries.clear()
+    _version["emptied"] += 1
 
 
 def _check_version(now: float) -> None:
@@ -66,7 +77,7 @@ def _check_version(now: float) -> None:
     version = row[0] if row else None
     with _lock:
         if version != _version["seen"]:
-            _entries.clear()
+            _empty()
             _version["seen"] = version
         _version["checked"] = now
 
@@ -94,7 +105,7 @@ def forget(**_kwargs) -> None:
     """Empty the cache now and again when the current transaction commits. Until the
     transaction ends, reads in it are not kept: they see rows that a rollback may undo."""
     with _lock:
-        _entries.clear()
+        _empty()
     connection = transaction.get_connection()
     if connection.in_atomic_block:
         connection.structure_written = True
@@ -111,7 +122,7 @@ def _written_in_this_transaction() -> bool:
 def clear() -> None:
     """Empty the cache (after a commit that wrote structure; tests between tests)."""
     with _lock:
-        _entries.clear()
+        _empty()
         _version["checked"] = float("-inf")
 
 

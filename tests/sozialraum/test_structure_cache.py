@@ -204,6 +204,21 @@ def test_the_version_is_read_at_most_once_per_interval(district):
     assert team.name in names
 
 
+@CACHED
+def test_a_value_computed_while_the_cache_was_emptied_is_not_kept(district):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        if len(calls) == 1:  # another thread empties the cache while this one reads the rows
+            structure_cache.clear()
+        return len(calls)
+
+    assert structure_cache.remember(("k",), compute) == 1
+    assert structure_cache.remember(("k",), compute) == 2  # the first value was not kept
+    assert structure_cache.remember(("k",), compute) == 2  # this one is
+
+
 def test_every_structure_table_raises_the_version(district):
     tables = {
         model._meta.db_table for model in (*structure_cache.STRUCTURE_MODELS, Headship, Membership)
