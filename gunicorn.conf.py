@@ -53,6 +53,10 @@ preload_app = True
 
 
 def when_ready(server):
+    from django.db import connections
+
     from sozialraum.wsgi import warm_up
 
     warm_up()
+    # Workers must never share a database connection of the master's (warm_up opens none).
+    connections.close_all()
