@@ -406,6 +406,12 @@ def local_sign_in_allowed(username: str) -> bool:
     user = User.objects.filter(username=username).select_related("directory_account").first()
     if user is None:
         return True  # Django's backend fails it anyway, at the same cost as for a known name
-    if is_configured() and hasattr(user, "directory_account"):
+    if password_kept_by_directory(user):
         return False
     return settings.LOCAL_LOGIN == LOCAL_ALL or is_administration(user)
+
+
+def password_kept_by_directory(user: User) -> bool:
+    """Whether the account signs in with the directory's password only (a local password set
+    for it would never be accepted)."""
+    return is_configured() and hasattr(user, "directory_account")

@@ -78,6 +78,7 @@ def users_for_administration() -> QuerySet[User]:
     with everything the role summary needs prefetched: four queries whatever the count."""
     return (
         User.objects.filter(is_pseudonym=False)
+        .select_related("directory_account")
         .prefetch_related(
             Prefetch(
                 "memberships",

@@ -15,7 +15,7 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
 from sozialraum import handover, permissions
-from sozialraum.accounts import group_roles, two_factor
+from sozialraum.accounts import group_roles, ldap, two_factor
 from sozialraum.accounts import local as accounts
 from sozialraum.accounts.forms import PersonalDataForm, RolesForm, UserCreateForm, apply_errors
 from sozialraum.concurrency import (
@@ -62,6 +62,7 @@ class UserObjectMixin(AdministrationRequiredMixin):
             "role_origins": group_roles.role_origins(self.account),
             "is_self": self.is_self(),
             "two_factor_on": two_factor.authenticator(self.account) is not None,
+            "password_in_directory": ldap.password_kept_by_directory(self.account),
         }
 
 
@@ -213,6 +214,25 @@ class UserPasswordView(UserObjectMixin, FormView):
 
     form_class = SetPasswordForm
     template_name = "sozialraum/users/user_password.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        # A password set here for a directory account would never be accepted. (Others than
+        # Administration go on to the role check and its refusal.)
+        if (
+            request.user.is_authenticated
+            and permissions.is_administration(request.user)
+            and ldap.password_kept_by_directory(self.account)
+        ):
+            messages.info(
+                request,
+                _(
+                    "“%(user)s” signs in with the password of the directory; it is changed "
+                    "there, not here."
+                )
+                % {"user": self.account},
+            )
+            return redirect("sozialraum:user_update", pk=self.account.pk)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.account}
