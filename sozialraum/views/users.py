@@ -215,24 +215,27 @@ class UserPasswordView(UserObjectMixin, FormView):
     form_class = SetPasswordForm
     template_name = "sozialraum/users/user_password.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        # A password set here for a directory account would never be accepted. (Others than
-        # Administration go on to the role check and its refusal.)
-        if (
-            request.user.is_authenticated
-            and permissions.is_administration(request.user)
-            and ldap.password_kept_by_directory(self.account)
-        ):
-            messages.info(
-                request,
-                _(
-                    "“%(user)s” signs in with the password of the directory; it is changed "
-                    "there, not here."
-                )
-                % {"user": self.account},
+    def get(self, request, *args, **kwargs):
+        return self._kept_by_directory() or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self._kept_by_directory() or super().post(request, *args, **kwargs)
+
+    def _kept_by_directory(self):
+        """Back to the account, changing nothing, when its password is the directory's (a
+        password set here would never be accepted); None otherwise. Runs after the role
+        check."""
+        if not ldap.password_kept_by_directory(self.account):
+            return None
+        messages.info(
+            self.request,
+            _(
+                "“%(user)s” signs in with the password of the directory; it is changed "
+                "there, not here."
             )
-            return redirect("sozialraum:user_update", pk=self.account.pk)
-        return super().dispatch(request, *args, **kwargs)
+            % {"user": self.account},
+        )
+        return redirect("sozialraum:user_update", pk=self.account.pk)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.account}
