@@ -423,9 +423,7 @@ class Table:
             "datasets": [
                 {"label": str(header), "data": [row[i + 1] for row in self.rows]}
                 for i, header in enumerate(self.headers[1:])
-                if all(
-                    row[i + 1] is None or isinstance(row[i + 1], int | float) for row in self.rows
-                )
+                if all(_is_figure(row[i + 1]) for row in self.rows)
             ],
         }
 
@@ -548,14 +546,6 @@ def _contacts(held) -> Table:
         [label, sum(row[name] for row in held)] for name, label in zip(GROUPS, labels, strict=True)
     ]
     return table
-
-
-def _trend(user, scope, start, end) -> Table:
-    """Held activities per month, against the same months a year earlier.
-
-    The two periods are read as separate range conditions (no ``OR`` of two ranges, which keeps
-    PostgreSQL from using the indexes); they may overlap in a custom range over a year."""
-    return _trend_table(start, end, figures(user, scope, start, end).held_by_month)
 
 
 def _trend_table(start, end, by_month: dict, today: datetime.date | None = None) -> Table:

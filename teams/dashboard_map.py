@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from sozialraum import structure_cache
 from sozialraum.districtmap import DistrictMap, MapEntry, bands_for, district_map
 from sozialraum.models import Municipality
-from teams.dashboard import Scope, held_by_municipality, scope_municipality_ids
+from teams.dashboard import Scope, scope_municipality_ids
 
 
 def per_thousand(count: int, population: int | None) -> float | None:
@@ -29,12 +29,10 @@ def presence_map(
     end,
     today,
     query: QueryDict,
-    held: dict[int, int] | None = None,
+    held: dict[int, int],
 ) -> DistrictMap:
-    """The map and its table (three queries, two of them from the structure cache; two when
-    the caller passes ``held``, the held activities by municipality id it has summed)."""
-    if held is None:
-        held = held_by_municipality(user, scope, start, end)
+    """The map and its table, from ``held``, the held activities by municipality id the
+    dashboard has summed (two queries, both from the structure cache)."""
     ids = scope_municipality_ids(scope, user, min(end, today))
     readable = tuple(sorted(s.pk for s in scopes if s.kind == "municipality"))
     params = query.copy()

@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 
 from kooperation.models import Body, BodyKind, CooperationStatus, MeetingRhythm, Partner
 from kooperation.models import PartnerKind as K
-from sozialraum.models import Team
-from sozialraum.permissions import reads_whole_district, teams_visible_to
+from sozialraum.permissions import teams_visible_to
 from sozialraum.selectors import assignments_on
 from teams.dashboard import Scope, summed
 from teams.models import Activity, Target, TargetIndicator
+from teams.permissions import activities_visible_to
 
 I = TargetIndicator  # noqa: E741 - short alias for the table below
 
@@ -87,6 +87,7 @@ class Areas:
 
     teams: dict[str, set[int]]
     municipalities: dict[str, set[int]]
+    team_area: dict[int, int]  # the Mittelbereich of each team the user reads
 
 
 def scope_areas(user, scopes: list[Scope], on: datetime.date) -> Areas:
@@ -109,7 +110,7 @@ def scope_areas(user, scopes: list[Scope], on: datetime.date) -> Areas:
         }
         teams[scope.key] = chosen
         places[scope.key] = set().union(*(team_places.get(t, set()) for t in chosen))
-    return Areas(teams, places)
+    return Areas(teams, places, team_area)
 
 
 def _belongs(scope: Scope, row: dict, team_area: dict[int, int]) -> bool:
@@ -129,7 +130,8 @@ def actual_values(user, scopes: list[Scope], year: int, today: datetime.date) ->
     """``{(scope key, indicator): actual or None}`` for every indicator and scope."""
     start, end = year_range(year, today)
     areas = scope_areas(user, scopes, end if start <= end else start)
-    team_area = dict(Team.objects.values_list("pk", "middle_area_id"))
+    # Every row below is of a team the user reads: scope_areas knows their Mittelbereiche.
+    team_area = areas.team_area
     widest = Scope("district", None, "")
     rows = (
         summed(
@@ -205,11 +207,9 @@ def _network_attendance(user, start, end) -> list[dict]:
     handful of rows a year (the bodies meet a few times), read through the date index."""
     if start > end:
         return []
-    condition = Q(date__range=(start, end), body__kind=BodyKind.NETWORK)
-    if not reads_whole_district(user):
-        condition &= Q(team__in=teams_visible_to(user))
     return list(
-        Activity.objects.filter(condition)
+        activities_visible_to(user)
+        .filter(date__range=(start, end), body__kind=BodyKind.NETWORK)
         .values("team_id", "municipality_id", "body_id", "status")
         .annotate(n=Count("pk"))
         .order_by()

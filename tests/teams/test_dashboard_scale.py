@@ -20,8 +20,9 @@ from sozialraum.models import MiddleArea, Municipality, Team
 from teams.dashboard import (
     GROUPS,
     Scope,
-    _trend,
+    _trend_table,
     dashboard,
+    figures,
     period_parts,
     period_pieces,
     year_earlier,
@@ -284,7 +285,9 @@ def test_the_first_and_last_accepted_days_are_shown(client_for, amtsleitung, dis
 
 
 def test_the_year_before_never_runs_off_the_calendar(amtsleitung, district):
-    trend = _trend(amtsleitung, Scope("district", None, ""), D(1, 1, 1), D(1, 12, 31))
+    start, end = D(1, 1, 1), D(1, 12, 31)
+    held = figures(amtsleitung, Scope("district", None, ""), start, end).held_by_month
+    trend = _trend_table(start, end, held)
 
     assert (year_earlier(D(1, 6, 1)), year_earlier(D(2024, 2, 29))) == (None, D(2023, 2, 28))
     assert [row[1:] for row in trend.rows] == [[0, 0]] * 12
