@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from sozialraum.models import Municipality
 from teams import dashboard_map
-from teams.dashboard import GROUPS, Scope, Table, scopes_for, summed, year_earlier
+from teams.dashboard import GROUPS, Scope, Table, scopes_for, summed, this_and_year_earlier
 from teams.models import Activity
 from teams.targets import scope_areas
 from teams.topics import change_cells
@@ -146,10 +146,7 @@ def per_thousand(value: int, population: int | None):
 def compare(user, kind: str, scopes: list[Scope], start, end, today) -> Comparison:
     """The figures of the scopes (all of one kind) for a period and the year before."""
     entities = _entities(user, kind, scopes, min(end, today) if start <= today else end)
-    periods = {"this": (start, end)}
-    earlier = year_earlier(start), year_earlier(end)
-    if all(earlier):
-        periods["earlier"] = earlier
+    periods = this_and_year_earlier(start, end)
     key = GROUP_KEY[kind]
     rows = summed(
         user,

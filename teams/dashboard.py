@@ -378,9 +378,8 @@ def _figures_statement(user, scope: Scope, start, end) -> tuple[str, tuple] | No
         ("this", start, end, False, {}, FIGURE_SETS),
         ("this", start, end, True, held_only, TREND_SETS),
     ]
-    earlier_start, earlier_end = year_earlier(start), year_earlier(end)
-    if earlier_start and earlier_end:
-        periods.append(("earlier", earlier_start, earlier_end, True, held_only, TREND_SETS))
+    if earlier := this_and_year_earlier(start, end).get("earlier"):
+        periods.append(("earlier", *earlier, True, held_only, TREND_SETS))
     statements = [
         _grouped(name, rows, sets)
         for name, first, last, by_month, filters, sets in periods
@@ -400,6 +399,16 @@ def year_earlier(day: datetime.date) -> datetime.date | None:
     if day.month == 2 and day.day == 29:
         return day.replace(year=day.year - 1, day=28)
     return day.replace(year=day.year - 1)
+
+
+def this_and_year_earlier(start: datetime.date, end: datetime.date) -> dict:
+    """``{"this": (start, end), "earlier": the same days a year before}``; without "earlier"
+    when the year before runs off the calendar."""
+    periods = {"this": (start, end)}
+    earlier = year_earlier(start), year_earlier(end)
+    if all(earlier):
+        periods["earlier"] = earlier
+    return periods
 
 
 @dataclass

@@ -31,6 +31,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kooperation.models import Body, BodyKind, Cooperation, CooperationStatus, Partner, PartnerKind
+from sozialraum import districtmap
 from sozialraum.models import MiddleArea, Municipality
 from sozialraum.selectors import structure_on
 from sozialraum.text import german_sort_key
@@ -46,6 +47,8 @@ from teams.dashboard import (
     summed,
 )
 from teams.models import Activity, ActivityMonthSummary, ReportText
+from teams.targets import target_rows
+from teams.topics import topic_table
 
 SMALL_COUNT = disclosure.PRIMARY
 HIDDEN = disclosure.SECONDARY
@@ -358,7 +361,7 @@ def _published_topics(topics):
     """The topics table (teams.topics: topic, this year, a year earlier, change, change in %)
     with counts of 1 or 2 hidden, and the change beside a hidden count: a topic taken up once
     may point to one family. The table has no totals, so nothing else can give them away."""
-    if topics is None or not hasattr(topics, "rows"):
+    if topics is None:
         return topics
     rows = []
     for name, now, before, *changes in topics.rows:
@@ -399,28 +402,12 @@ def report_texts(scope: Scope, year: int) -> dict:
 
 
 def _supplied_parts(user, report: Report):
-    """Targets (teams.targets), topics (teams.topics) and the map (sozialraum.districtmap),
-    when that work is in the product: HOOK for issue 15, points 3, 4 and 5."""
-    targets = topics = district_map = None
-    try:
-        from teams.targets import target_rows
-    except ImportError:
-        pass
-    else:
-        targets = target_rows(user, report.scope, report.year, report.today)
-    try:
-        from teams.topics import topic_table
-    except ImportError:
-        pass
-    else:
-        topics = topic_table(user, report.scope, report.start, report.end)
-    try:
-        from sozialraum import districtmap
-    except ImportError:
-        pass
-    else:
-        district_map = _district_map(districtmap, report)
-    return targets, topics, district_map
+    """Targets (teams.targets), topics (teams.topics) and the map (sozialraum.districtmap)."""
+    return (
+        target_rows(user, report.scope, report.year, report.today),
+        topic_table(user, report.scope, report.start, report.end),
+        _district_map(districtmap, report),
+    )
 
 
 @dataclasses.dataclass
@@ -445,7 +432,7 @@ def _district_map(districtmap, report: Report) -> ReportMap:
             pk,
             names[pk],
             rate,
-            "–" if rate is None else formats.number_format(rate, 1),
+            "–" if rate is None else dashboard_map.figure_text(rate),
             None,
             bands.of(rate),
         )
@@ -964,19 +951,6 @@ def facts_table(key: str, title: str, facts: list, year: int) -> ReportTable:
     return table
 
 
-def supplied_table(key: str, title: str, supplied) -> ReportTable | None:
-    """A table other work supplies (targets, topics) as a report table: anything with
-    ``headers`` and ``rows`` (a dashboard ``Table``, a ``ReportTable``)."""
-    if supplied is None or not hasattr(supplied, "rows"):
-        return None
-    return ReportTable(
-        getattr(supplied, "key", key),
-        getattr(supplied, "title", title),
-        list(supplied.headers),
-        [list(row) for row in supplied.rows],
-    )
-
-
 def _targets_table(rows) -> ReportTable | None:
     """The scope's targets of the year (teams.targets.TargetRow) with the actual value and the
     gap in words."""
@@ -1132,7 +1106,7 @@ def report_sections(report: Report) -> list[Section]:
                 for table in [
                     report.next_steps,
                     _targets_table(report.targets),
-                    supplied_table("topics", _("Topics"), report.topics),
+                    from_table(report.topics) if report.topics is not None else None,
                 ]
                 if table is not None
             ],

@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from teams.dashboard import Scope, Table, activity_filter, period_parts, year_earlier
+from teams.dashboard import Scope, Table, activity_filter, period_parts, this_and_year_earlier
 from teams.models import Topic, TopicMonthSummary, TopicSummary
 
 FRESH_SQL = """
@@ -76,14 +76,6 @@ def topic_counts(user, scope: Scope, periods: dict, keys: tuple[str, ...] = ()) 
     return counts
 
 
-def _periods(start: datetime.date, end: datetime.date) -> dict:
-    periods = {"this": (start, end)}
-    before = year_earlier(start), year_earlier(end)
-    if all(before):
-        periods["earlier"] = before
-    return periods
-
-
 def change_cells(now: int, before: int) -> list:
     """The change against the year before, absolute and in per cent (a dash without a base)."""
     return [now - before, round(100 * (now - before) / before) if before else "–"]
@@ -92,7 +84,7 @@ def change_cells(now: int, before: int) -> list:
 def topic_table(user, scope: Scope, start: datetime.date, end: datetime.date) -> Table:
     """The topics of a scope's held activities in a period, most frequent first, with the same
     period a year earlier and the change. Topics taken up in neither period are left out."""
-    counts = topic_counts(user, scope, _periods(start, end))
+    counts = topic_counts(user, scope, this_and_year_earlier(start, end))
     names = dict(Topic.objects.values_list("pk", "name"))
     table = Table(
         "topics",
@@ -113,7 +105,7 @@ def topic_matrix(user, widest: Scope, entities: list, key: str, start, end) -> T
     """Topics by entity (team, municipality or Mittelbereich, per ``key``: "team_id",
     "municipality_id" or "team__middle_area"): one column per entity, this period only, then
     the total and the year before."""
-    periods = _periods(start, end)
+    periods = this_and_year_earlier(start, end)
     counts = topic_counts(user, widest, periods, (key,))
     names = dict(Topic.objects.values_list("pk", "name"))
     wanted = {entity.pk for entity in entities}
