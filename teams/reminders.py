@@ -25,7 +25,7 @@ from sozialraum.permissions import Role, is_head, scope_of
 from sozialraum.reminders import MONTHLY, WEEKLY, Reminder, ReminderKind
 from teams import dashboard, reviews
 from teams.calendar import series_without_active_staff
-from teams.home import open_dates
+from teams.home import UnstaffedSeries, is_staff, open_dates
 from teams.months import add_months, month_end, month_of
 from teams.recurrence import describe
 
@@ -33,10 +33,6 @@ from teams.recurrence import describe
 MAIL_ROWS = 20
 # The digest's tables (keys of teams.dashboard's tables): counts by kind, contact group and venue.
 DIGEST_TABLES = ("by_kind", "consultations", "contacts")
-
-
-def is_staff(user: User) -> bool:
-    return bool(scope_of(user).team_ids)
 
 
 def is_team_lead(user: User) -> bool:
@@ -69,16 +65,10 @@ def staff_weekly(user: User, today: datetime.date) -> Reminder | None:
 # --- Teamleitung: series without active staff -------------------------------------------------
 
 
-@dataclass
-class SeriesLine:
-    series: object
-    recurrence: str
-
-
 def team_unstaffed(user: User, today: datetime.date) -> Reminder | None:
     """The running and coming series of the teams the user leads that no active member staffs."""
     found = series_without_active_staff(scope_of(user).lead_team_ids, today, datetime.date.max)
-    rows = [SeriesLine(series, describe(series.rrule)) for series in found[: MAIL_ROWS + 1]]
+    rows = [UnstaffedSeries(series, describe(series.rrule)) for series in found[: MAIL_ROWS + 1]]
     if not rows:
         return None
     return Reminder(

@@ -100,7 +100,7 @@ class RoleOrigins:
 def role_origins(user: User) -> RoleOrigins:
     """Where each of the user's roles comes from, by the groups of the last directory sign-in
     and the mappings as they are now. Two queries whatever the number of roles."""
-    account = DirectoryAccount.objects.filter(user=user).first()
+    account = getattr(user, "directory_account", None)  # loaded with the user on its pages
     groups = set(account.groups) if account else set()
     rows = DirectoryGroupRole.objects.filter(group_dn__in=groups).select_related(
         "team", "middle_area"

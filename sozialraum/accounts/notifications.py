@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 
 from sozialraum.concurrency import (
-    STALE_MESSAGE,
     StaleFingerprint,
     add_fingerprint_field,
     check_fingerprint,
+    refuse_stale,
     submitted_fingerprint,
 )
 from sozialraum.models import NotificationPreference, User
@@ -76,7 +76,8 @@ class NotificationSettingsView(FormView):
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
-        add_fingerprint_field(form, preferences_fingerprint(self.request.user))
+        fingerprint = "" if form.is_bound else preferences_fingerprint(self.request.user)
+        add_fingerprint_field(form, fingerprint)
         return form
 
     def form_valid(self, form):
@@ -87,10 +88,7 @@ class NotificationSettingsView(FormView):
                 expected=submitted_fingerprint(form),
             )
         except StaleFingerprint as stale:
-            form.add_error(None, STALE_MESSAGE)
-            form.fields["fingerprint"].initial = stale.fingerprint
-            form.data = form.data.copy()
-            form.data["fingerprint"] = stale.fingerprint
+            refuse_stale(form, stale, differences=[])
             return self.render_to_response(self.get_context_data(form=form), status=409)
         messages.success(self.request, _("Your notification settings have been saved."))
         return redirect("sozialraum:notification_settings")
