@@ -344,7 +344,7 @@ def annual_figures(user, scope: Scope, year: int, today: datetime.date) -> Repor
         generated_at=timezone.localtime(),
     )
     report.targets, report.topics, report.district_map = _supplied_parts(user, report)
-    return _with_persons(report, marks={})
+    return report  # the tables of persons and the profiles come with publishing
 
 
 def published(report: Report) -> Report:
@@ -352,8 +352,7 @@ def published(report: Report) -> Report:
     (``teams.disclosure``), for the page, the PDF and the DOCX alike. Counts of activities,
     meetings and institutions are shown as they are."""
     values, sums = person_grid(report.places)
-    marks = disclosure.suppressed(values, sums)
-    result = _with_persons(report, marks)
+    result = _with_persons(report, values, disclosure.suppressed(values, sums))
     return dataclasses.replace(result, topics=_published_topics(report.topics))
 
 
@@ -597,20 +596,17 @@ def person_grid(places: list[Place]):
     return values, sums
 
 
-def _with_persons(report: Report, marks: dict) -> Report:
-    """The report with its tables of persons, each cell hidden as ``marks`` says."""
+def _with_persons(report: Report, values: dict, marks: dict) -> Report:
+    """The report with its tables of persons: the cells of ``person_grid``, each hidden as
+    ``marks`` says."""
     areas = _areas(report.places)
     several = len(areas) > 1
     labels = group_labels()
     year = report.year
 
-    def cell(period, row, column, place_or_members):
+    def cell(period, row, column):
         key = (period, row, column)
-        if key in marks:
-            return marks[key]
-        if isinstance(place_or_members, Place):
-            return place_or_members.persons[period][column]
-        return sum(p.persons[period][column] for p in place_or_members)
+        return disclosure.published(values[key], marks.get(key))
 
     persons = ReportTable(
         "persons",
@@ -632,23 +628,23 @@ def _with_persons(report: Report, marks: dict) -> Report:
         ],
     )
 
-    def add(label, row, source, kind):
-        persons.rows.append([label, *[cell("this", row, c, source) for c in PERSON_COLUMNS]])
+    def add(label, row, kind):
+        persons.rows.append([label, *[cell("this", row, c) for c in PERSON_COLUMNS]])
         persons.row_kinds.append(kind)
         compared_row = [label]
         for column in ["contacts", "helps"]:
-            now = cell("this", row, column, source)
-            before = cell("previous", row, column, source)
+            now = cell("this", row, column)
+            before = cell("previous", row, column)
             compared_row += [now, before, disclosure.change(now, before)]
         persons_compared.rows.append(compared_row)
         persons_compared.row_kinds.append(kind)
 
     for area, members in areas.items():
         for place in members:
-            add(place.municipality.name, place.key, place, "")
+            add(place.municipality.name, place.key, "")
         if several:
-            add(_("Mittelbereich %(name)s") % {"name": area}, ("a", area), members, "subtotal")
-    add(_("Total"), ("t",), report.places, "total")
+            add(_("Mittelbereich %(name)s") % {"name": area}, ("a", area), "subtotal")
+    add(_("Total"), ("t",), "total")
     persons, persons_compared = collapsed(persons), collapsed(persons_compared)
     profiles = [_profile(report, place, persons, persons_compared) for place in report.places]
     return dataclasses.replace(
