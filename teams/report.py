@@ -268,7 +268,8 @@ def annual_figures(user, scope: Scope, year: int, today: datetime.date) -> Repor
     old_by_key = {table.key: table for table in old_tables}
     held = _held_by_kind(by_key["by_kind"])
     held_before = _held_by_kind(old_by_key["by_kind"])
-    partner_counts = _partner_counts(municipality_ids)
+    partner_rows = _partner_rows(municipality_ids)
+    partner_counts = _partner_counts(partner_rows)
     structure = _structure(scope, set(municipality_ids), as_of)
     facts = {
         "projects": (dashboard_facts["projects"], old_facts["projects"]),
@@ -336,7 +337,7 @@ def annual_figures(user, scope: Scope, year: int, today: datetime.date) -> Repor
                 )
             )
         ),
-        partner_places=_partner_places(municipality_ids),
+        partner_places=_partner_places(partner_rows),
         chart=_chart(by_key["by_kind"], old_by_key["by_kind"], year),
         texts=report_texts(scope, year),
         district_name=settings.SOZIALRAUM_DISTRICT_NAME,
@@ -695,17 +696,15 @@ def _profile(report: Report, place: Place, persons, persons_compared) -> Profile
     return Profile(place.municipality, place.area, teams, collapsed(activities), *own, partners)
 
 
-def _partner_places(municipality_ids) -> dict:
-    """{municipality id: {kind: (active partners, with a cooperation)}} for the profiles."""
-    rows = (
-        Partner.objects.filter(municipality__in=municipality_ids, is_active=True)
-        .values("municipality_id", "kind")
-        .annotate(n=Count("pk"), cooperating=Count("cooperation"))
-        .order_by()
-    )
-    result = {}
+def _partner_places(rows: list[dict]) -> dict:
+    """{municipality id: {kind: (active partners, with a cooperation)}} for the profiles, from
+    ``_partner_rows``."""
+    result: dict = {}
     for row in rows:
-        result.setdefault(row["municipality_id"], {})[row["kind"]] = (row["n"], row["cooperating"])
+        kinds = result.setdefault(row["municipality_id"], {})
+        partners, cooperating = kinds.get(row["kind"], (0, 0))
+        with_one = row["n"] if row["cooperation__status"] is not None else 0
+        kinds[row["kind"]] = (partners + row["n"], cooperating + with_one)
     return result
 
 
@@ -833,15 +832,24 @@ def _meetings(user, scope, start, end) -> Table:
 # --- Intensivierung der Kooperation, Unterstützung des Gemeinwesens ----------------------------
 
 
-def _partner_counts(municipality_ids) -> dict:
-    """{(kind, status or None): active partners} in the municipalities of the scope."""
-    rows = (
+def _partner_rows(municipality_ids) -> list[dict]:
+    """Active partners in the municipalities of the scope, counted by municipality, kind and
+    cooperation status (None: no cooperation); one query for the report and its profiles."""
+    return list(
         Partner.objects.filter(municipality__in=municipality_ids, is_active=True)
-        .values("kind", "cooperation__status")
+        .values("municipality_id", "kind", "cooperation__status")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    return {(row["kind"], row["cooperation__status"]): row["n"] for row in rows}
+
+
+def _partner_counts(rows: list[dict]) -> dict:
+    """{(kind, status or None): active partners} in the municipalities of the scope."""
+    counts: dict = {}
+    for row in rows:
+        key = (row["kind"], row["cooperation__status"])
+        counts[key] = counts.get(key, 0) + row["n"]
+    return counts
 
 
 def _partner_table(key, title, counts, kinds=None) -> Table:
