@@ -203,10 +203,9 @@ def find_person(connection, login: str, *, attributes: list[str] | None = None) 
 
 
 def is_disabled(connection, dn: str) -> bool:
-    """Whether the entry ``dn`` is gone or matches ``LDAP_DISABLED_FILTER`` (AD:
-    userAccountControl bit 2; OpenLDAP: e.g. pwdAccountLockedTime, or a marker attribute)."""
-    if not _search(connection, dn, "(objectClass=*)", scope=ldap3.BASE):
-        return True
+    """Whether the entry ``dn`` (just found by ``find_person``: a gone person is None there)
+    matches ``LDAP_DISABLED_FILTER`` (AD: userAccountControl bit 2; OpenLDAP: e.g.
+    pwdAccountLockedTime, or a marker attribute)."""
     disabled_filter = settings.LDAP_DISABLED_FILTER
     return bool(disabled_filter) and bool(
         _search(connection, dn, disabled_filter, scope=ldap3.BASE)
